@@ -1,0 +1,16 @@
+/**
+ * Differentiable tensor ops.
+ *
+ * @module
+ */
+
+export * from "./binary.ts";
+export * from "./compare.ts";
+export * from "./creation.ts";
+export * from "./matmul.ts";
+export * from "./movement.ts";
+export * from "./reduce.ts";
+export * from "./softmax.ts";
+export * from "./unary.ts";
+export * from "./backward.ts";
+export { broadcastShapes } from "./run_kernel.ts";

@@ -1,0 +1,150 @@
+/**
+ * The elementwise kernel generator: one output element per invocation, each operand read
+ * through baked strides (0 on broadcast axes) and an offset, and the output written
+ * through its own strides, so broadcasting, permutes, slices and concatenation all use it.
+ *
+ * @module
+ */
+
+import { flatGroupIndex, foldGrid } from "./grid.ts";
+import type { DType } from "./wgsl.ts";
+
+/** One tensor read by an elementwise kernel. */
+export interface StridedOperand {
+  /** Element type. */
+  dtype: DType;
+  /** Element strides per output axis (0 where the operand is broadcast). */
+  strides: readonly number[];
+  /** Element offset of the first element. */
+  offset: number;
+}
+
+/** What an elementwise kernel computes. */
+export interface ElementwiseSpec {
+  /** The iteration (output) shape. */
+  shape: readonly number[];
+  /** Output element type. */
+  outDtype: DType;
+  /** Output strides per axis; contiguous when omitted. */
+  outStrides?: readonly number[];
+  /** Output element offset. */
+  outOffset?: number;
+  /** Operands, visible in `expression` as `v0`, `v1`, … (their loaded values). */
+  operands: readonly StridedOperand[];
+  /** A WGSL expression of type `outDtype`; may also use `idx` (the flat output index). */
+  expression: string;
+  /** Extra WGSL functions the expression calls. */
+  prelude?: string;
+}
+
+/** Workgroup size of elementwise kernels. */
+export const ELEMENTWISE_WORKGROUP = 256;
+
+/** Contiguous (row-major) strides of a shape. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d];
+  }
+  return strides;
+}
+
+/**
+ * Merges adjacent axes that every operand (and the output) walks contiguously, and drops
+ * axes of extent 1, so most kernels index with one multiply-add per operand.
+ */
+export function collapseAxes(
+  shape: readonly number[],
+  strideSets: ReadonlyArray<readonly number[]>,
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strideSets.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = outShape.length - 1;
+    const mergeable = last >= 0 &&
+      strideSets.every((s, k) => outStrides[k][last] === s[d] * shape[d]);
+    if (mergeable) {
+      outShape[last] *= shape[d];
+      strideSets.forEach((s, k) => (outStrides[k][last] = s[d]));
+    } else {
+      outShape.push(shape[d]);
+      strideSets.forEach((s, k) => outStrides[k].push(s[d]));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** Number of elements of a shape. */
+export function elementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+/** WGSL statements declaring `coords` offsets: `let o{k} = …;` for each stride set. */
+export function offsetStatements(
+  shape: readonly number[],
+  strideSets: ReadonlyArray<readonly number[]>,
+  offsets: readonly number[],
+  names: readonly string[],
+  flat = "idx",
+): string {
+  const lines: string[] = [];
+  const terms: string[][] = strideSets.map((_, k) => (offsets[k] ? [`${offsets[k]}u`] : []));
+  if (shape.length === 1) {
+    strideSets.forEach((s, k) =>
+      terms[k].push(s[0] === 1 ? flat : s[0] ? `${flat} * ${s[0]}u` : "")
+    );
+  } else if (shape.length > 1) {
+    lines.push(`var rest = ${flat};`);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const coord = `c${d}`;
+      if (d > 0) {
+        lines.push(`let ${coord} = rest % ${shape[d]}u; rest = rest / ${shape[d]}u;`);
+      } else lines.push(`let ${coord} = rest;`);
+      strideSets.forEach((s, k) => {
+        if (s[d] === 1) terms[k].push(coord);
+        else if (s[d]) terms[k].push(`${coord} * ${s[d]}u`);
+      });
+    }
+  }
+  names.forEach((name, k) => {
+    const t = terms[k].filter((x) => x !== "");
+    lines.push(`let ${name} = ${t.length ? t.join(" + ") : "0u"};`);
+  });
+  return lines.join("\n    ");
+}
+
+/** WGSL source and launch size of an elementwise kernel. */
+export function elementwiseKernel(spec: ElementwiseSpec): { code: string; groups: number } {
+  const n = elementCount(spec.shape);
+  const outStrides = spec.outStrides ?? contiguousStrides(spec.shape);
+  const strideSets = [outStrides, ...spec.operands.map((o) => o.strides)];
+  const { shape, strides } = collapseAxes(spec.shape, strideSets);
+  const offsets = [spec.outOffset ?? 0, ...spec.operands.map((o) => o.offset)];
+  const names = ["out_at", ...spec.operands.map((_, k) => `in${k}_at`)];
+  const groups = Math.ceil(n / ELEMENTWISE_WORKGROUP);
+  const bindings = spec.operands.map((o, k) =>
+    `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${o.dtype}>;`
+  );
+  const loads = spec.operands.map((_, k) => `let v${k} = in${k}[in${k}_at];`);
+  const code = `${spec.prelude ?? ""}
+@group(0) @binding(0) var<storage, read_write> out: array<${spec.outDtype}>;
+${bindings.join("\n")}
+@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let idx = ${flatGroupIndex(groups)} * ${ELEMENTWISE_WORKGROUP}u + lid;
+  if (idx >= ${n}u) { return; }
+    ${offsetStatements(shape, strides, offsets, names)}
+    ${loads.join("\n    ")}
+  out[out_at] = ${spec.expression};
+}
+`;
+  return { code, groups };
+}
+
+/** The folded launch grid for `groups` workgroups. */
+export { foldGrid };
