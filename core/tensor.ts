@@ -188,8 +188,8 @@ export class Tensor {
     if (this.#disposed) return;
     this.#disposed = true;
     this.storage.release();
+    // The node stays reachable for backward from downstream tensors; only our hold ends.
     this.node?.release();
-    this.node = undefined;
     this.grad?.dispose();
     this.grad = undefined;
   }

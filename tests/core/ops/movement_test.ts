@@ -1,0 +1,88 @@
+import {
+  concat,
+  expand,
+  pad,
+  permute,
+  reshape,
+  slice,
+  squeeze,
+  transpose,
+  unsqueeze,
+} from "../../../core/mod.ts";
+import * as R from "../../reference/ndarray.ts";
+import { checkOp } from "../op_check.ts";
+import { setupGpu } from "../../helpers.ts";
+
+await setupGpu();
+
+Deno.test("reshape, squeeze, unsqueeze share storage and pass gradients", async () => {
+  await checkOp({
+    label: "reshape",
+    shapes: [[3, 10]],
+    run: ([x]) => reshape(x, [5, -1, 2]),
+    reference: ([x]) => ({ shape: [5, 3, 2], data: x.data.slice() }),
+  });
+  await checkOp({
+    label: "unsqueeze+squeeze",
+    shapes: [[3, 1, 5]],
+    run: ([x]) => unsqueeze(squeeze(x), 0),
+    reference: ([x]) => ({ shape: [1, 3, 5], data: x.data.slice() }),
+  });
+});
+
+Deno.test("permute and transpose vs float64", async () => {
+  await checkOp({
+    label: "permute",
+    shapes: [[2, 3, 5, 7]],
+    run: ([x]) => permute(x, [3, 1, 0, 2]),
+    reference: ([x]) => R.permute(x, [3, 1, 0, 2]),
+  });
+  await checkOp({
+    label: "transpose",
+    shapes: [[4, 3, 5]],
+    run: ([x]) => transpose(x),
+    reference: ([x]) => R.permute(x, [0, 2, 1]),
+  });
+});
+
+Deno.test("expand vs float64", async () => {
+  await checkOp({
+    label: "expand",
+    shapes: [[3, 1, 5]],
+    run: ([x]) => expand(x, [2, 3, 4, 5]),
+    reference: ([x]) => R.map2(x, { shape: [2, 3, 4, 5], data: new Float64Array(120) }, (a) => a),
+  });
+});
+
+Deno.test("slice with steps and negative bounds vs float64", async () => {
+  await checkOp({
+    label: "slice",
+    shapes: [[7, 9, 5]],
+    run: ([x]) => slice(x, [{ start: 1, stop: -1, step: 2 }, undefined, { start: -3 }]),
+    reference: ([x]) => R.slice(x, [[1, 6, 2], undefined, [2, 5, 1]]),
+  });
+});
+
+Deno.test("pad vs float64", async () => {
+  await checkOp({
+    label: "pad",
+    shapes: [[3, 4, 5]],
+    run: ([x]) => pad(x, [[1, 0], [0, 2], [3, 1]], 0.5),
+    reference: ([x]) => R.pad(x, [[1, 0], [0, 2], [3, 1]], 0.5),
+  });
+});
+
+Deno.test("concat along each axis vs float64", async () => {
+  for (const axis of [0, 1, 2]) {
+    const shapes = [[3, 4, 5], [3, 4, 5], [3, 4, 5]];
+    shapes[1][axis] = 2;
+    shapes[2][axis] = 1;
+    await checkOp({
+      label: `concat axis ${axis}`,
+      shapes,
+      run: (xs) => concat(xs, axis),
+      reference: (xs) => R.concat(xs, axis),
+      seed: axis + 5,
+    });
+  }
+});
