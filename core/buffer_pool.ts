@@ -1,7 +1,9 @@
 /**
  * Pooled GPU storage buffers. WebGPU buffers are not garbage-collected in time, so tensors
- * borrow buffers from size classes and return them; a returned buffer is reused only after
- * the commands recorded so far are submitted, so reuse never races with queued work.
+ * borrow buffers from size classes and return them. A buffer returned while commands are
+ * still being recorded may be reused at once by later GPU work (commands run in order),
+ * but not for a host upload: `queue.writeBuffer` lands before the recorded commands run,
+ * so uploads only take buffers that were returned before the last submit.
  *
  * @module
  */
@@ -34,7 +36,9 @@ export function sizeClass(bytes: number): number {
 }
 
 const free = new Map<string, GPUBuffer[]>();
-let deferred: Array<[string, GPUBuffer]> = [];
+/** Returned since the last submit: fine for GPU-written outputs, not for host uploads. */
+const dirty = new Map<string, GPUBuffer[]>();
+let dirtyCount = 0;
 const stats: MemoryStats = {
   liveBuffers: 0,
   liveBytes: 0,
@@ -45,11 +49,20 @@ const stats: MemoryStats = {
 /** Keeps the pool from hoarding: beyond this many idle bytes, returned buffers are destroyed. */
 let maxPooledBytes = 2 ** 31;
 
-/** Borrows a buffer of at least `bytes` bytes with the given usage (storage by default). */
-export function acquireBuffer(bytes: number, usage: number = STORAGE_USAGE): GPUBuffer {
+/**
+ * Borrows a buffer of at least `bytes` bytes with the given usage (storage by default).
+ * Pass `forHostWrite` when the host will write it with `queue.writeBuffer`.
+ */
+export function acquireBuffer(
+  bytes: number,
+  usage: number = STORAGE_USAGE,
+  forHostWrite = false,
+): GPUBuffer {
   const size = sizeClass(bytes);
   const key = `${usage}:${size}`;
-  let buffer = free.get(key)?.pop();
+  let buffer = forHostWrite ? undefined : dirty.get(key)?.pop();
+  if (buffer) dirtyCount--;
+  else buffer = free.get(key)?.pop();
   if (buffer) {
     stats.pooledBuffers--;
     stats.pooledBytes -= size;
@@ -62,38 +75,47 @@ export function acquireBuffer(bytes: number, usage: number = STORAGE_USAGE): GPU
   return buffer;
 }
 
-/** Returns a borrowed buffer; it becomes reusable at the next submit. */
+/** Returns a borrowed buffer to the pool. */
 export function releaseBuffer(buffer: GPUBuffer): void {
   stats.liveBuffers--;
   stats.liveBytes -= buffer.size;
-  deferred.push([`${buffer.usage}:${buffer.size}`, buffer]);
+  if (stats.pooledBytes + buffer.size > maxPooledBytes) {
+    // Destroying is deferred by WebGPU until queued work that uses the buffer is done.
+    buffer.destroy();
+    return;
+  }
+  const key = `${buffer.usage}:${buffer.size}`;
+  let list = dirty.get(key);
+  if (!list) dirty.set(key, list = []);
+  list.push(buffer);
+  dirtyCount++;
+  stats.pooledBuffers++;
+  stats.pooledBytes += buffer.size;
 }
 
-/** Called by the command queue after a submit: returned buffers may now be reused. */
+/** Called by the command queue after a submit: every returned buffer is now clean. */
 export function recycleDeferredBuffers(): void {
-  for (const [key, buffer] of deferred) {
-    if (stats.pooledBytes + buffer.size > maxPooledBytes) {
-      buffer.destroy();
-      continue;
-    }
+  for (const [key, buffers] of dirty) {
     let list = free.get(key);
     if (!list) free.set(key, list = []);
-    list.push(buffer);
-    stats.pooledBuffers++;
-    stats.pooledBytes += buffer.size;
+    list.push(...buffers);
   }
-  deferred = [];
+  dirty.clear();
+  dirtyCount = 0;
 }
 
-/** True while some returned buffers wait for a submit before reuse. */
+/** True while some returned buffers were released since the last submit. */
 export function hasDeferredBuffers(): boolean {
-  return deferred.length > 0;
+  return dirtyCount > 0;
 }
 
 /** Destroys every idle pooled buffer (for example between experiments). */
 export function trimPool(): void {
-  for (const list of free.values()) for (const buffer of list) buffer.destroy();
-  free.clear();
+  for (const pool of [free, dirty]) {
+    for (const list of pool.values()) for (const buffer of list) buffer.destroy();
+    pool.clear();
+  }
+  dirtyCount = 0;
   stats.pooledBuffers = 0;
   stats.pooledBytes = 0;
 }

@@ -149,7 +149,7 @@ export async function readBuffer(
   bytes: number,
 ): Promise<ArrayBuffer> {
   const aligned = Math.ceil(bytes / 4) * 4;
-  const staging = acquireBuffer(aligned, MAP_READ | COPY_DST);
+  const staging = acquireBuffer(aligned, MAP_READ | COPY_DST, true);
   copyBuffer(buffer, offset, staging, 0, aligned);
   flush();
   try {

@@ -34,10 +34,10 @@ export class Storage {
   readonly bytes: number;
   #refs = 1;
 
-  /** Borrows a buffer for `bytes` bytes. */
-  constructor(bytes: number) {
+  /** Borrows a buffer for `bytes` bytes (`forHostWrite` when the host fills it). */
+  constructor(bytes: number, forHostWrite = false) {
     this.bytes = bytes;
-    this.buffer = acquireBuffer(Math.max(4, bytes));
+    this.buffer = acquireBuffer(Math.max(4, bytes), undefined, forHostWrite);
   }
 
   /** True while some owner still holds the storage. */
@@ -222,7 +222,7 @@ export class Tensor {
       throw new RangeError(`${data.length} values do not fill shape [${s}]`);
     }
     gpu();
-    const t = new Tensor(s, kind);
+    const t = new Tensor(s, kind, new Storage(elementCount(s) * 4, true));
     if (data.length) writeBuffer(t.storage.buffer, 0, toHost(data, kind), true);
     return t;
   }

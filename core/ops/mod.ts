@@ -13,4 +13,5 @@ export * from "./reduce.ts";
 export * from "./softmax.ts";
 export * from "./unary.ts";
 export * from "./backward.ts";
+export * from "./assign.ts";
 export { broadcastShapes } from "./run_kernel.ts";
