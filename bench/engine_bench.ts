@@ -14,7 +14,7 @@ import {
   relu,
   scope,
   sub,
-  Tensor,
+  type Tensor,
   zeroGrad,
 } from "../core/mod.ts";
 import type { BenchCase } from "./harness.ts";

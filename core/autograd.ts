@@ -7,7 +7,7 @@
  * @module
  */
 
-import { GradNode, Tensor } from "./tensor.ts";
+import { GradNode, type Tensor } from "./tensor.ts";
 import { scope } from "./scope.ts";
 
 let gradDepthDisabled = 0;

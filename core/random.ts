@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Tensor } from "./tensor.ts";
+import type { Tensor } from "./tensor.ts";
 import { literal } from "../shaders/wgsl.ts";
 import { pcgMix, RANDOM_WGSL } from "../shaders/random.ts";
 import { runElementwise } from "./ops/run_kernel.ts";

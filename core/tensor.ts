@@ -12,7 +12,18 @@ import { track, untrack } from "./scope.ts";
 import { contiguousStrides, elementCount } from "../shaders/elementwise.ts";
 import type { DType } from "../shaders/wgsl.ts";
 
+import type { BackwardOptions } from "./autograd.ts";
+
 export type { DType };
+
+let backwardImplementation: ((root: Tensor, options?: BackwardOptions) => void) | undefined;
+
+/** Installs the autograd walk behind `Tensor.backward` (done by `core/ops/backward.ts`). */
+export function setBackwardImplementation(
+  fn: (root: Tensor, options?: BackwardOptions) => void,
+): void {
+  backwardImplementation = fn;
+}
 
 /** Host arrays matching each dtype. */
 export type HostArray = Float32Array | Int32Array | Uint32Array;
@@ -192,6 +203,17 @@ export class Tensor {
     this.node?.release();
     this.grad?.dispose();
     this.grad = undefined;
+  }
+
+  /**
+   * Computes gradients of this tensor with respect to every leaf that requires them and
+   * adds them to each leaf's `.grad` (see `backward` in `core/ops/backward.ts`).
+   */
+  backward(options?: BackwardOptions): void {
+    if (!backwardImplementation) {
+      throw new Error("autograd is not loaded: import from core/mod.ts");
+    }
+    backwardImplementation(this, options);
   }
 
   /** Copies the data to the host (one GPU round trip). */

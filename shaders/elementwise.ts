@@ -6,7 +6,7 @@
  * @module
  */
 
-import { flatGroupIndex, foldGrid } from "./grid.ts";
+import { flatGroupIndex } from "./grid.ts";
 import type { DType } from "./wgsl.ts";
 
 /** One tensor read by an elementwise kernel. */
@@ -147,4 +147,3 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 
 /** The folded launch grid for `groups` workgroups. */
-export { foldGrid };

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { flatGroupIndex, foldGrid } from "./grid.ts";
+import { flatGroupIndex } from "./grid.ts";
 import { offsetStatements } from "./elementwise.ts";
 import { type DType, literal } from "./wgsl.ts";
 
@@ -145,5 +145,3 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 `;
   return { code, groups, outputs: total };
 }
-
-export { foldGrid };

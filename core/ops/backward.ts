@@ -5,7 +5,7 @@
  */
 
 import { type BackwardOptions, runBackward } from "../autograd.ts";
-import { Tensor } from "../tensor.ts";
+import { setBackwardImplementation, type Tensor } from "../tensor.ts";
 import { add, copyOf } from "./binary.ts";
 import { onesLike } from "./creation.ts";
 
@@ -18,7 +18,7 @@ import { onesLike } from "./creation.ts";
  * import { backward } from "./backward.ts";
  * import { mul } from "./binary.ts";
  * import { sum } from "./reduce.ts";
- * import { Tensor } from "../tensor.ts";
+ * import { setBackwardImplementation, type Tensor } from "../tensor.ts";
  * import { getGpu } from "../device.ts";
  * await getGpu();
  * const x = Tensor.from([1, 2, 3]);
@@ -38,13 +38,4 @@ export function zeroGrad(tensors: Iterable<Tensor>): void {
   }
 }
 
-declare module "../tensor.ts" {
-  interface Tensor {
-    /** Computes gradients of this tensor; see {@link backward}. */
-    backward(options?: BackwardOptions): void;
-  }
-}
-
-Tensor.prototype.backward = function (this: Tensor, options?: BackwardOptions): void {
-  backward(this, options);
-};
+setBackwardImplementation(backward);

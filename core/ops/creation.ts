@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { literal } from "../../shaders/wgsl.ts";
 import type { DType } from "../../shaders/wgsl.ts";
 import { runElementwise } from "./run_kernel.ts";

@@ -11,9 +11,9 @@ import { Tensor } from "../tensor.ts";
 import {
   contiguousStrides,
   elementwiseKernel,
-  foldGrid,
   type StridedOperand,
 } from "../../shaders/elementwise.ts";
+import { foldGrid } from "../../shaders/grid.ts";
 import type { DType } from "../../shaders/wgsl.ts";
 
 /** A tensor read through explicit strides and offset (a view), for elementwise kernels. */

@@ -6,7 +6,7 @@
  */
 
 import { recordOp } from "../autograd.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { literal } from "../../shaders/wgsl.ts";
 import type { DType } from "../../shaders/wgsl.ts";
 import { broadcastView, runElementwise } from "./run_kernel.ts";

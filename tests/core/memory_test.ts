@@ -12,7 +12,6 @@ import {
   relu,
   scope,
   sub,
-  Tensor,
   zeroGrad,
 } from "../../core/mod.ts";
 import { setupGpu } from "../helpers.ts";
