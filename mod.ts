@@ -18,3 +18,6 @@
  */
 
 export * from "./core/mod.ts";
+export * from "./data/mod.ts";
+export * from "./evaluation/mod.ts";
+export * from "./training/mod.ts";

@@ -30,7 +30,9 @@ const COPY_DST = 0x08;
 let encoder: GPUCommandEncoder | undefined;
 let pass: GPUComputePassEncoder | undefined;
 let recorded = 0;
-let autoFlushInterval = 1024;
+// Submitting every 128 commands lets the GPU run one batch while JavaScript records the next
+// (measured: 80 → 39 µs per queued tiny op on llvmpipe); a submit costs ~160 µs.
+let autoFlushInterval = 128;
 let submits = 0;
 let dispatches = 0;
 const pipelines = new Map<string, GPUComputePipeline>();

@@ -37,8 +37,13 @@ export interface ElementwiseSpec {
   prelude?: string;
 }
 
-/** Workgroup size of elementwise kernels. */
+/** Workgroup size of elementwise kernels over many elements. */
 export const ELEMENTWISE_WORKGROUP = 256;
+
+/** Small launches use small workgroups: on llvmpipe idle invocations still cost time. */
+function workgroupSizeFor(n: number): number {
+  return n <= 64 ? 8 : n <= 4096 ? 64 : ELEMENTWISE_WORKGROUP;
+}
 
 /** Contiguous (row-major) strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {
@@ -126,7 +131,8 @@ export function elementwiseKernel(spec: ElementwiseSpec): { code: string; groups
   const { shape, strides } = collapseAxes(spec.shape, strideSets);
   const offsets = [spec.outOffset ?? 0, ...spec.operands.map((o) => o.offset)];
   const names = ["out_at", ...spec.operands.map((_, k) => `in${k}_at`)];
-  const groups = Math.ceil(n / ELEMENTWISE_WORKGROUP);
+  const size = workgroupSizeFor(n);
+  const groups = Math.ceil(n / size);
   const bindings = spec.operands.map((o, k) =>
     `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${o.dtype}>;`
   );
@@ -134,9 +140,9 @@ export function elementwiseKernel(spec: ElementwiseSpec): { code: string; groups
   const code = `${spec.prelude ?? ""}
 @group(0) @binding(0) var<storage, read_write> out: array<${spec.outDtype}>;
 ${bindings.join("\n")}
-@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
+@compute @workgroup_size(${size})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = ${flatGroupIndex(groups)} * ${ELEMENTWISE_WORKGROUP}u + lid;
+  let idx = ${flatGroupIndex(groups)} * ${size}u + lid;
   if (idx >= ${n}u) { return; }
     ${offsetStatements(shape, strides, offsets, names)}
     ${loads.join("\n    ")}
