@@ -25,6 +25,7 @@ function matmulCase(size: number): BenchCase {
     params: { m: size, n: size, k: size },
     flops: 2 * size ** 3,
     runs: size >= 2048 ? 3 : 5,
+    repeat: size <= 512 ? 8 : size <= 1024 ? 2 : 1,
     peer: { kind: "matmul", m: size, n: size, k: size },
     setup: () => {
       const a = randNormal([size, size]).keep();

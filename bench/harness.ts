@@ -22,6 +22,11 @@ export interface BenchCase {
   peer?: Record<string, unknown>;
   /** Number of timed runs (default 5). */
   runs?: number;
+  /**
+   * Times the work recorded this many times per run (one sync per run), so the fixed cost
+   * of the GPU round trip (≥ 10 ms in Deno) does not hide a small kernel's speed.
+   */
+  repeat?: number;
 }
 
 /** One result row as written to JSON. */
@@ -29,6 +34,7 @@ export interface BenchResult {
   name: string;
   params: Record<string, number | string>;
   runs: number;
+  repeat?: number;
   ms_median: number;
   ms_min: number;
   gflops?: number;
@@ -49,11 +55,12 @@ export async function timeCase(c: BenchCase): Promise<BenchResult> {
   await synchronize();
   const times: number[] = [];
   const runs = c.runs ?? 5;
+  const repeat = c.repeat ?? 1;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    await run();
+    for (let r = 0; r < repeat; r++) await run();
     await synchronize();
-    times.push(performance.now() - t0);
+    times.push((performance.now() - t0) / repeat);
   }
   dispose();
   const ms = median(times);
@@ -61,6 +68,7 @@ export async function timeCase(c: BenchCase): Promise<BenchResult> {
     name: c.name,
     params: c.params,
     runs,
+    repeat: c.repeat,
     ms_median: round(ms),
     ms_min: round(Math.min(...times)),
   };

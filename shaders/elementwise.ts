@@ -35,6 +35,11 @@ export interface ElementwiseSpec {
   expression: string;
   /** Extra WGSL functions the expression calls. */
   prelude?: string;
+  /**
+   * The expression is also valid when the operands are 4-vectors (plain arithmetic, no
+   * `select` or comparisons); contiguous launches then move 4 elements per invocation.
+   */
+  vectorizable?: boolean;
 }
 
 /** Workgroup size of elementwise kernels over many elements. */
@@ -131,6 +136,10 @@ export function elementwiseKernel(spec: ElementwiseSpec): { code: string; groups
   const { shape, strides } = collapseAxes(spec.shape, strideSets);
   const offsets = [spec.outOffset ?? 0, ...spec.operands.map((o) => o.offset)];
   const names = ["out_at", ...spec.operands.map((_, k) => `in${k}_at`)];
+  if (spec.vectorizable && !spec.prelude) {
+    const vector = vectorKernel(spec, n, shape, strides, offsets);
+    if (vector) return vector;
+  }
   const size = workgroupSizeFor(n);
   const groups = Math.ceil(n / size);
   const bindings = spec.operands.map((o, k) =>
@@ -147,6 +156,45 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     ${offsetStatements(shape, strides, offsets, names)}
     ${loads.join("\n    ")}
   out[out_at] = ${spec.expression};
+}
+`;
+  return { code, groups };
+}
+
+/** The 4-wide variant for contiguous launches, or undefined when it does not apply. */
+function vectorKernel(
+  spec: ElementwiseSpec,
+  n: number,
+  shape: readonly number[],
+  strides: readonly number[][],
+  offsets: readonly number[],
+): { code: string; groups: number } | undefined {
+  const contiguous = shape.length === 1 && n % 4 === 0 && n >= 1024 &&
+    strides.every((s) => s[0] === 1 || s[0] === 0) && strides[0][0] === 1 &&
+    offsets.every((o, k) => o % 4 === 0 || strides[k][0] === 0);
+  if (!contiguous) return undefined;
+  const n4 = n / 4;
+  const size = ELEMENTWISE_WORKGROUP;
+  const groups = Math.ceil(n4 / size);
+  const bindings = spec.operands.map((o, k) => {
+    const vec = strides[k + 1][0] === 1;
+    const type = vec ? `vec4<${o.dtype}>` : o.dtype;
+    return `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${type}>;`;
+  });
+  const loads = spec.operands.map((o, k) =>
+    strides[k + 1][0] === 1
+      ? `let v${k} = in${k}[${offsets[k + 1] / 4}u + idx];`
+      : `let v${k} = vec4<${o.dtype}>(in${k}[${offsets[k + 1]}u]);`
+  );
+  const code = `
+@group(0) @binding(0) var<storage, read_write> out: array<vec4<${spec.outDtype}>>;
+${bindings.join("\n")}
+@compute @workgroup_size(${size})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let idx = ${flatGroupIndex(groups)} * ${size}u + lid;
+  if (idx >= ${n4}u) { return; }
+  ${loads.join("\n  ")}
+  out[${offsets[0] / 4}u + idx] = ${spec.expression};
 }
 `;
   return { code, groups };

@@ -3,10 +3,11 @@
  * baked strides (so transposed operands need no copy) and batch axes broadcast.
  *
  * Two shapes of kernel, chosen per adapter class:
- * - `subgroup`: for 8-lane subgroups (llvmpipe). A workgroup is one subgroup computing an
- *   8 × 64 tile; each lane owns 8 columns of all 8 rows. Per k, each lane loads one A value
- *   and shares it with the others by `subgroupBroadcast` (a register move), so no value is
- *   loaded twice — storage loads, not arithmetic, limit llvmpipe.
+ * - `subgroup`: for 8-lane subgroups (llvmpipe). A workgroup is one subgroup computing a
+ *   24 × 64 tile; each lane owns 8 columns of all 24 rows. Per k, each lane loads one A
+ *   value per group of 8 rows and shares it with the others by `subgroupBroadcast` (a
+ *   register move), so no value is loaded twice — storage loads, not arithmetic, limit
+ *   llvmpipe.
  * - `tiled`: portable fallback, 16 × 16 threads each computing 4 × 4 outputs.
  *
  * @module
@@ -50,7 +51,17 @@ export function matmulKernel(
   return spec.variant === "subgroup" ? subgroupKernel(spec) : tiledKernel(spec);
 }
 
-function subgroupKernel(spec: MatmulSpec): { code: string; workgroups: [number, number, number] } {
+/**
+ * Rows of C per subgroup workgroup: 8 per row group, each group sharing A by broadcast.
+ * Measured on llvmpipe at 1024³: 1 group 25, 2 groups 29, 3 groups 33, 4 groups 30 GFLOP/s
+ * (more rows reuse each loaded B value more; beyond 3 the accumulators spill).
+ */
+const ROW_GROUPS = 3;
+const TILE_ROWS = 8 * ROW_GROUPS;
+
+function subgroupKernel(
+  spec: MatmulSpec,
+): { code: string; workgroups: [number, number, number] } {
   const { m, n, k } = spec;
   const nb = spec.batchShape.length;
   const [sAm, sAk] = spec.aStrides.slice(nb);
@@ -59,25 +70,75 @@ function subgroupKernel(spec: MatmulSpec): { code: string; workgroups: [number, 
   // vec4 loads of B need 4 consecutive, 16-byte-aligned columns.
   const bVec = sBn === 1 && n % 4 === 0 && sBk % 4 === 0 &&
     spec.bStrides.slice(0, nb).every((s) => s % 4 === 0);
+  // vec4 loads of A along k cut A's loads by four when rows are k-contiguous.
+  const aVec = sAk === 1 && k % 4 === 0 && sAm % 4 === 0 &&
+    spec.aStrides.slice(0, nb).every((s) => s % 4 === 0);
   const cVec = n % 4 === 0;
-  const loadB = bVec
-    ? `let b0 = select(vec4<f32>(0.0), b4[(b_base + kk * ${sBk}u + col0) / 4u], col0 < ${n}u);
-      let b1 = select(vec4<f32>(0.0), b4[(b_base + kk * ${sBk}u + col0 + 4u) / 4u], col0 + 4u < ${n}u);`
-    : `var bv: array<f32, 8>;
+  // Guards cost instructions per load on llvmpipe: emit them only for partial tiles.
+  const colGuard = n % 64 !== 0;
+  const rowGuard = m % TILE_ROWS !== 0;
+  const guarded = (value: string, ok: string, zero: string) =>
+    colGuard ? `select(${zero}, ${value}, ${ok})` : value;
+  const loadB = (kExpr: string) =>
+    bVec
+      ? `let b0 = ${
+        guarded(`b4[(b_base + (${kExpr}) * ${sBk}u + col0) / 4u]`, `col0 < ${n}u`, "vec4<f32>(0.0)")
+      };
+      let b1 = ${
+        guarded(
+          `b4[(b_base + (${kExpr}) * ${sBk}u + col0 + 4u) / 4u]`,
+          `col0 + 4u < ${n}u`,
+          "vec4<f32>(0.0)",
+        )
+      };`
+      : `var bv: array<f32, 8>;
       for (var j = 0u; j < 8u; j++) {
         let c = col0 + j;
-        bv[j] = select(0.0, b[b_base + kk * ${sBk}u + min(c, ${n - 1}u) * ${sBn}u], c < ${n}u);
+        bv[j] = select(0.0, b[b_base + (${kExpr}) * ${sBk}u + min(c, ${
+        n - 1
+      }u) * ${sBn}u], c < ${n}u);
       }
       let b0 = vec4<f32>(bv[0], bv[1], bv[2], bv[3]);
       let b1 = vec4<f32>(bv[4], bv[5], bv[6], bv[7]);`;
-  const fma: string[] = [];
-  for (let r = 0; r < 8; r++) {
-    fma.push(
-      `{ let ar = subgroupBroadcast(av, ${r}u); acc[${2 * r}] += ar * b0; acc[${
-        2 * r + 1
-      }] += ar * b1; }`,
-    );
-  }
+  const fma = (av: string, half: number) => {
+    const lines: string[] = [];
+    for (let r = 0; r < 8; r++) {
+      const row = half * 8 + r;
+      lines.push(
+        `{ let ar = subgroupBroadcast(${av}, ${r}u); ` +
+          `acc[${2 * row}] += ar * b0; acc[${2 * row + 1}] += ar * b1; }`,
+      );
+    }
+    return lines.join("\n      ");
+  };
+  const rowSelect = (value: string, zero: string, h: number) =>
+    rowGuard ? `select(${zero}, ${value}, row_ok${h})` : value;
+  const halves = [...Array(ROW_GROUPS).keys()];
+  const body = aVec
+    ? `for (var kk = 0u; kk < ${k}u; kk += 4u) {
+    ${
+      halves.map((h) =>
+        `let a4v${h} = ${rowSelect(`a4[(a_row${h} + kk) / 4u]`, "vec4<f32>(0.0)", h)};`
+      ).join("\n    ")
+    }
+    ${
+      [0, 1, 2, 3].map((q) =>
+        `{
+      ${loadB(`kk + ${q}u`)}
+      ${halves.map((h) => fma(`a4v${h}[${q}]`, h)).join("\n      ")}
+    }`
+      ).join("\n    ")
+    }
+  }`
+    : `for (var kk = 0u; kk < ${k}u; kk++) {
+    ${
+      halves.map((h) => `let av${h} = ${rowSelect(`a[a_row${h} + kk * ${sAk}u]`, "0.0", h)};`).join(
+        "\n    ",
+      )
+    }
+    ${loadB("kk")}
+    ${halves.map((h) => fma(`av${h}`, h)).join("\n    ")}
+  }`;
   const store = cVec
     ? `if (col0 < ${n}u) { c4[(c_base + row * ${n}u + col0) / 4u] = acc[2u * r]; }
       if (col0 + 4u < ${n}u) { c4[(c_base + row * ${n}u + col0 + 4u) / 4u] = acc[2u * r + 1u]; }`
@@ -86,25 +147,26 @@ function subgroupKernel(spec: MatmulSpec): { code: string; workgroups: [number, 
       }`;
   const code = `
 @group(0) @binding(0) var<storage, read_write> ${cVec ? "c4: array<vec4<f32>>" : "c: array<f32>"};
-@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> ${aVec ? "a4: array<vec4<f32>>" : "a: array<f32>"};
 @group(0) @binding(2) var<storage, read> ${bVec ? "b4: array<vec4<f32>>" : "b: array<f32>"};
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let batch = wid.z;
   ${batchOffsets(spec)}
   let c_base = batch * ${m * n}u;
-  let row0 = wid.y * 8u;
-  let col0 = wid.x * 64u + lane * 8u;
-  let my_row = row0 + lane;
-  let a_row = a_base + min(my_row, ${m - 1}u) * ${sAm}u;
-  let row_ok = my_row < ${m}u;
-  var acc: array<vec4<f32>, 16>;
-  for (var kk = 0u; kk < ${k}u; kk++) {
-    let av = select(0.0, a[a_row + kk * ${sAk}u], row_ok);
-    ${loadB}
-    ${fma.join("\n    ")}
+  // Consecutive workgroups walk down the rows of one 64-column panel of B, so the panel
+  // stays in cache while A streams through (measured: +15% at 2048³ on llvmpipe).
+  let row0 = wid.x * ${TILE_ROWS}u;
+  let col0 = wid.y * 64u + lane * 8u;
+  ${
+    halves.map((h) =>
+      `let a_row${h} = a_base + min(row0 + lane + ${8 * h}u, ${m - 1}u) * ${sAm}u;
+  let row_ok${h} = row0 + lane + ${8 * h}u < ${m}u;`
+    ).join("\n  ")
   }
-  for (var r = 0u; r < 8u; r++) {
+  var acc: array<vec4<f32>, ${2 * TILE_ROWS}>;
+  ${body}
+  for (var r = 0u; r < ${TILE_ROWS}u; r++) {
     let row = row0 + r;
     if (row < ${m}u) {
       ${store}
@@ -112,7 +174,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 }
 `;
-  return { code, workgroups: [Math.ceil(n / 64), Math.ceil(m / 8), batch] };
+  return { code, workgroups: [Math.ceil(m / TILE_ROWS), Math.ceil(n / 64), batch] };
 }
 
 function tiledKernel(spec: MatmulSpec): { code: string; workgroups: [number, number, number] } {

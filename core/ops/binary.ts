@@ -24,6 +24,7 @@ export function binaryKernel(
   b: Operand,
   expression: (x: string, y: string) => string,
   outDtype?: DType,
+  vectorizable = false,
 ): Tensor {
   const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : "f32";
   const shape = broadcastShapes(
@@ -41,7 +42,7 @@ export function binaryKernel(
   };
   const ta = term(a);
   const tb = term(b);
-  return runElementwise(shape, outDtype ?? dtype, views, expression(ta, tb));
+  return runElementwise(shape, outDtype ?? dtype, views, expression(ta, tb), { vectorizable });
 }
 
 function tensors(...xs: Operand[]): Tensor[] {
@@ -83,19 +84,19 @@ function gradsOf(
  * ```
  */
 export function add(a: Operand, b: Operand): Tensor {
-  const out = binaryKernel(a, b, (x, y) => `${x} + ${y}`);
+  const out = binaryKernel(a, b, (x, y) => `${x} + ${y}`, undefined, true);
   return recordOp(out, "add", tensors(a, b), (g) => gradsOf(a, b, g, () => g, () => g));
 }
 
 /** a − b with broadcasting. */
 export function sub(a: Operand, b: Operand): Tensor {
-  const out = binaryKernel(a, b, (x, y) => `${x} - ${y}`);
+  const out = binaryKernel(a, b, (x, y) => `${x} - ${y}`, undefined, true);
   return recordOp(out, "sub", tensors(a, b), (g) => gradsOf(a, b, g, () => g, () => neg(g)));
 }
 
 /** a · b with broadcasting. */
 export function mul(a: Operand, b: Operand): Tensor {
-  const out = binaryKernel(a, b, (x, y) => `${x} * ${y}`);
+  const out = binaryKernel(a, b, (x, y) => `${x} * ${y}`, undefined, true);
   return recordOp(
     out,
     "mul",
@@ -107,7 +108,7 @@ export function mul(a: Operand, b: Operand): Tensor {
 
 /** a / b with broadcasting. */
 export function div(a: Operand, b: Operand): Tensor {
-  const out = binaryKernel(a, b, (x, y) => `${x} / ${y}`);
+  const out = binaryKernel(a, b, (x, y) => `${x} / ${y}`, undefined, true);
   return recordOp(out, "div", tensors(a, b), (g) =>
     gradsOf(a, b, g, () => div(g, b), () => {
       // d(a/b)/db = -a / b²

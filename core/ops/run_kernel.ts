@@ -75,7 +75,7 @@ export function runElementwise(
   outDtype: DType,
   views: readonly TensorView[],
   expression: string,
-  options: { prelude?: string; into?: OutputTarget } = {},
+  options: { prelude?: string; into?: OutputTarget; vectorizable?: boolean } = {},
 ): Tensor {
   gpu();
   const out = options.into?.tensor ?? new Tensor(shape, outDtype);
@@ -95,6 +95,7 @@ export function runElementwise(
     operands,
     expression,
     prelude: options.prelude,
+    vectorizable: options.vectorizable,
   });
   dispatch(code, [out, ...views.map((v) => v.tensor)].map(bindTensor), [
     ...foldGrid(groups),

@@ -146,3 +146,38 @@ Deno.test("comparisons and where", async () => {
   assertClose(await asFloat.read(), [0, 1, 0, 1]);
   assertClose(await cast(Tensor.from([1.7, -1.7, 3]), "i32").read(), [1, -1, 3]);
 });
+
+Deno.test("contiguous launches of ≥ 1024 elements take the 4-wide path and stay exact", async () => {
+  for (
+    const [name, op, f] of [["add", add, (a: number, b: number) => a + b], [
+      "div",
+      div,
+      (a: number, b: number) => a / b,
+    ]] as const
+  ) {
+    await checkOp({
+      label: `${name} 4-wide`,
+      shapes: [[4, 1031 * 4], [4, 1031 * 4]],
+      run: ([a, b]) => op(a, b),
+      reference: ([a, b]) => R.map2(a, b, f),
+      low: 0.5,
+      high: 2,
+      grad: false,
+    });
+    await checkOp({
+      label: `${name} 4-wide with a broadcast scalar tensor`,
+      shapes: [[2048], [1]],
+      run: ([a, b]) => op(a, b),
+      reference: ([a, b]) => R.map2(a, b, f),
+      low: 0.5,
+      high: 2,
+    });
+  }
+  await checkOp({
+    label: "x*3 4-wide",
+    shapes: [[4100]],
+    run: ([x]) => mul(sub(x, 1), 3),
+    reference: ([x]) => R.map1(x, (v) => (v - 1) * 3),
+    grad: false,
+  });
+});
