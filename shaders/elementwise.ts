@@ -104,10 +104,17 @@ export function offsetStatements(
 ): string {
   const lines: string[] = [];
   const terms: string[][] = strideSets.map((_, k) => (offsets[k] ? [`${offsets[k]}u`] : []));
+  // Negative strides (flips) subtract; u32 arithmetic wraps, and the sum is in range.
+  const term = (coord: string, stride: number) =>
+    stride === 1
+      ? coord
+      : stride > 0
+      ? `${coord} * ${stride}u`
+      : stride < 0
+      ? `- ${coord} * ${-stride}u`
+      : "";
   if (shape.length === 1) {
-    strideSets.forEach((s, k) =>
-      terms[k].push(s[0] === 1 ? flat : s[0] ? `${flat} * ${s[0]}u` : "")
-    );
+    strideSets.forEach((s, k) => terms[k].push(term(flat, s[0])));
   } else if (shape.length > 1) {
     lines.push(`var rest = ${flat};`);
     for (let d = shape.length - 1; d >= 0; d--) {
@@ -115,15 +122,17 @@ export function offsetStatements(
       if (d > 0) {
         lines.push(`let ${coord} = rest % ${shape[d]}u; rest = rest / ${shape[d]}u;`);
       } else lines.push(`let ${coord} = rest;`);
-      strideSets.forEach((s, k) => {
-        if (s[d] === 1) terms[k].push(coord);
-        else if (s[d]) terms[k].push(`${coord} * ${s[d]}u`);
-      });
+      strideSets.forEach((s, k) => terms[k].push(term(coord, s[d])));
     }
   }
   names.forEach((name, k) => {
     const t = terms[k].filter((x) => x !== "");
-    lines.push(`let ${name} = ${t.length ? t.join(" + ") : "0u"};`);
+    const sum = t.map((
+      x,
+      i,
+    ) => (i === 0 ? (x.startsWith("-") ? `0u ${x}` : x) : x.startsWith("-") ? ` ${x}` : ` + ${x}`))
+      .join("");
+    lines.push(`let ${name} = ${t.length ? sum : "0u"};`);
   });
   return lines.join("\n    ");
 }

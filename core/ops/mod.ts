@@ -14,4 +14,5 @@ export * from "./softmax.ts";
 export * from "./unary.ts";
 export * from "./backward.ts";
 export * from "./assign.ts";
+export * from "./argmax.ts";
 export { broadcastShapes } from "./run_kernel.ts";

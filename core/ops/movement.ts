@@ -187,6 +187,16 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     }));
 }
 
+/** Reverses the order of elements along `axes` (negative counts from the end). */
+export function flip(x: Tensor, axes: readonly number[]): Tensor {
+  const set = new Set(axes.map((a) => (a < 0 ? a + x.rank : a)));
+  const own = x.strides;
+  const strides = own.map((s, d) => (set.has(d) ? -s : s));
+  const offset = own.reduce((acc, s, d) => acc + (set.has(d) ? (x.shape[d] - 1) * s : 0), 0);
+  const out = runElementwise(x.shape, x.dtype, [{ tensor: x, strides, offset }], "v0");
+  return recordOp(out, "flip", [x], (g) => [flip(g, axes)]);
+}
+
 /** Inserts an axis of extent 1 at `axis`. */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   const d = axis < 0 ? axis + x.rank + 1 : axis;

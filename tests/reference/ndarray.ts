@@ -198,3 +198,17 @@ export function softmax(x: Nd, axis: number, log = false): Nd {
   const s = reduce(e, [ax], true, "sum");
   return log ? map2(z, s, (p, q) => p - Math.log(q)) : map2(e, s, (p, q) => p / q);
 }
+
+export function flip(x: Nd, axes: number[]): Nd {
+  const set = new Set(axes);
+  const n = x.data.length;
+  const out = new Float64Array(n);
+  const st = stridesOf(x.shape);
+  for (let i = 0; i < n; i++) {
+    const c = unravel(i, x.shape);
+    let idx = 0;
+    c.forEach((v, d) => (idx += (set.has(d) ? x.shape[d] - 1 - v : v) * st[d]));
+    out[i] = x.data[idx];
+  }
+  return { shape: [...x.shape], data: out };
+}

@@ -1,6 +1,7 @@
 import {
   concat,
   expand,
+  flip,
   pad,
   permute,
   reshape,
@@ -83,6 +84,17 @@ Deno.test("concat along each axis vs float64", async () => {
       run: (xs) => concat(xs, axis),
       reference: (xs) => R.concat(xs, axis),
       seed: axis + 5,
+    });
+  }
+});
+
+Deno.test("flip along chosen axes vs float64 with gradients", async () => {
+  for (const axes of [[0], [1, 2], [0, 1, 2, 3], [3]]) {
+    await checkOp({
+      label: `flip ${axes}`,
+      shapes: [[2, 3, 5, 4]],
+      run: ([x]) => flip(x, axes),
+      reference: ([x]) => R.flip(x, axes),
     });
   }
 });
