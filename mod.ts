@@ -21,3 +21,4 @@ export * from "./core/mod.ts";
 export * from "./data/mod.ts";
 export * from "./evaluation/mod.ts";
 export * from "./training/mod.ts";
+export * from "./inference/mod.ts";

@@ -15,4 +15,11 @@ export * from "./unary.ts";
 export * from "./backward.ts";
 export * from "./assign.ts";
 export * from "./argmax.ts";
-export { broadcastShapes } from "./run_kernel.ts";
+export {
+  bindTensor,
+  broadcastShapes,
+  broadcastView,
+  type OutputTarget,
+  runElementwise,
+  type TensorView,
+} from "./run_kernel.ts";
