@@ -6,9 +6,11 @@
 import { describeGpu, getGpu } from "../core/mod.ts";
 import { type BenchCase, runGroup } from "./harness.ts";
 import { engineBenchmarks } from "./engine_bench.ts";
+import { normBenchmarks } from "./norm_bench.ts";
 
 const groups: Record<string, BenchCase[]> = {
   engine: engineBenchmarks,
+  norm: normBenchmarks,
 };
 
 const filter = Deno.args[0] ?? "";

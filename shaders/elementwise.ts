@@ -203,7 +203,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let idx = ${flatGroupIndex(groups)} * ${size}u + lid;
   if (idx >= ${n4}u) { return; }
   ${loads.join("\n  ")}
-  out[${offsets[0] / 4}u + idx] = ${spec.expression};
+  out[${offsets[0] / 4}u + idx] = vec4<${spec.outDtype}>(${spec.expression});
 }
 `;
   return { code, groups };

@@ -63,6 +63,17 @@ def case_fn(c):
                 y.sum().backward()
             return step
         return lambda: torch.no_grad()(conv)(x)
+    if kind == "norm_act":
+        n, ch, s = c["n"], c["c"], c["size"]
+        x = torch.randn(n, ch, s, s, s, requires_grad=c.get("backward", False))
+        block = torch.nn.Sequential(
+            torch.nn.InstanceNorm3d(ch, affine=True), torch.nn.LeakyReLU(0.01)
+        )
+        if c.get("backward"):
+            def step():
+                block(x).sum().backward()
+            return step
+        return lambda: torch.no_grad()(block)(x)
     raise ValueError(f"unknown case {kind}")
 
 

@@ -183,12 +183,16 @@ function maskedGrad(
 
 /** −x. */
 export function neg(x: Tensor): Tensor {
-  const out = runElementwise(x.shape, x.dtype, [broadcastView(x, x.shape)], "-v0");
+  const out = runElementwise(x.shape, x.dtype, [broadcastView(x, x.shape)], "-v0", {
+    vectorizable: true,
+  });
   return recordOp(out, "neg", [x], (g) => [neg(g)]);
 }
 
 /** A copy of `x` in new storage (gradient passes through). */
 export function copyOf(x: Tensor): Tensor {
-  const out = runElementwise(x.shape, x.dtype, [broadcastView(x, x.shape)], "v0");
+  const out = runElementwise(x.shape, x.dtype, [broadcastView(x, x.shape)], "v0", {
+    vectorizable: true,
+  });
   return recordOp(out, "copy", [x], (g) => [copyOf(g)]);
 }

@@ -11,7 +11,7 @@ import { runElementwise } from "./run_kernel.ts";
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, dtype: DType = "f32"): Tensor {
-  return runElementwise(shape, dtype, [], literal(value, dtype));
+  return runElementwise(shape, dtype, [], literal(value, dtype), { vectorizable: true });
 }
 
 /**

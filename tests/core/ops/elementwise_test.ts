@@ -1,3 +1,4 @@
+import { strict as assert } from "node:assert";
 import {
   abs,
   add,
@@ -180,4 +181,15 @@ Deno.test("contiguous launches of ≥ 1024 elements take the 4-wide path and sta
     reference: ([x]) => R.map1(x, (v) => (v - 1) * 3),
     grad: false,
   });
+});
+
+Deno.test("full, copies and negation of ≥ 1024 elements (4-wide path)", async () => {
+  const { full, copyOf } = await import("../../../core/mod.ts");
+  const t = full([3, 1368], 2.5);
+  const values = await t.read();
+  assert.ok(values.every((v) => v === 2.5));
+  const c = copyOf(neg(t));
+  assert.ok((await c.read()).every((v) => v === -2.5));
+  t.dispose();
+  c.dispose();
 });
