@@ -11,3 +11,8 @@ export * from "./elementwise.ts";
 export * from "./reduce.ts";
 export * from "./matmul.ts";
 export * from "./random.ts";
+export * from "./pooling.ts";
+export * from "./resize.ts";
+export * from "./losses.ts";
+export * from "./normalization.ts";
+export * from "./activations.ts";

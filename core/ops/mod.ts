@@ -18,6 +18,9 @@ export * from "./argmax.ts";
 export * from "./normalization.ts";
 export * from "./activations.ts";
 export * from "./dropout.ts";
+export * from "./pooling.ts";
+export * from "./resize.ts";
+export * from "./losses/mod.ts";
 export {
   bindTensor,
   broadcastShapes,
