@@ -7,10 +7,12 @@ import { describeGpu, getGpu } from "../core/mod.ts";
 import { type BenchCase, runGroup } from "./harness.ts";
 import { engineBenchmarks } from "./engine_bench.ts";
 import { normBenchmarks } from "./norm_bench.ts";
+import { samplerBenchmarks } from "./sampler_bench.ts";
 
 const groups: Record<string, BenchCase[]> = {
   engine: engineBenchmarks,
   norm: normBenchmarks,
+  sampler: samplerBenchmarks,
 };
 
 const filter = Deno.args[0] ?? "";

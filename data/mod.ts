@@ -72,3 +72,6 @@ export type {
   VolumeFileFormat,
   WriteVolumeOptions,
 } from "./formats/mod.ts";
+export * from "./sampling/mod.ts";
+export * from "./augmentation/mod.ts";
+export * from "./loading/mod.ts";

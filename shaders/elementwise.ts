@@ -40,6 +40,12 @@ export interface ElementwiseSpec {
    * `select` or comparisons); contiguous launches then move 4 elements per invocation.
    */
   vectorizable?: boolean;
+  /**
+   * Runs only flat indices `[chunk.start, chunk.start + chunk.count)`: the output and the
+   * operands listed in `chunk.local` are bound as windows starting at that index (for
+   * tensors larger than one binding); the other operands are addressed globally.
+   */
+  chunk?: { start: number; count: number; local: readonly number[] };
 }
 
 /** Workgroup size of elementwise kernels over many elements. */
@@ -145,24 +151,42 @@ export function elementwiseKernel(spec: ElementwiseSpec): { code: string; groups
   const { shape, strides } = collapseAxes(spec.shape, strideSets);
   const offsets = [spec.outOffset ?? 0, ...spec.operands.map((o) => o.offset)];
   const names = ["out_at", ...spec.operands.map((_, k) => `in${k}_at`)];
-  if (spec.vectorizable && !spec.prelude) {
+  if (spec.vectorizable && !spec.prelude && !spec.chunk) {
     const vector = vectorKernel(spec, n, shape, strides, offsets);
     if (vector) return vector;
   }
-  const size = workgroupSizeFor(n);
-  const groups = Math.ceil(n / size);
+  const chunk = spec.chunk;
+  const launched = chunk ? chunk.count : n;
+  const size = workgroupSizeFor(launched);
+  const groups = Math.ceil(launched / size);
   const bindings = spec.operands.map((o, k) =>
     `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${o.dtype}>;`
   );
   const loads = spec.operands.map((_, k) => `let v${k} = in${k}[in${k}_at];`);
+  // In a chunk, windowed tensors are indexed by the local index, the rest globally.
+  const global = chunk ? names.map((_, k) => k > 0 && !chunk.local.includes(k - 1)) : [];
+  const addressing = chunk
+    ? `${
+      offsetStatements(
+        shape,
+        strides.filter((_, k) => global[k]),
+        offsets.filter((_, k) => global[k]),
+        names.filter((_, k) => global[k]),
+        "idx",
+      )
+    }
+    ${names.filter((_, k) => !global[k]).map((name) => `let ${name} = local_idx;`).join("\n    ")}`
+    : offsetStatements(shape, strides, offsets, names);
   const code = `${spec.prelude ?? ""}
 @group(0) @binding(0) var<storage, read_write> out: array<${spec.outDtype}>;
 ${bindings.join("\n")}
 @compute @workgroup_size(${size})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = ${flatGroupIndex(groups)} * ${size}u + lid;
-  if (idx >= ${n}u) { return; }
-    ${offsetStatements(shape, strides, offsets, names)}
+  let local_idx = ${flatGroupIndex(groups)} * ${size}u + lid;
+  if (local_idx >= ${launched}u) { return; }
+  // \`idx\` is the flat output index (global even when this launch covers one chunk).
+  let idx = local_idx + ${chunk ? chunk.start : 0}u;
+    ${addressing}
     ${loads.join("\n    ")}
   out[out_at] = ${spec.expression};
 }

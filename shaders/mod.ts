@@ -16,3 +16,4 @@ export * from "./resize.ts";
 export * from "./losses.ts";
 export * from "./normalization.ts";
 export * from "./activations.ts";
+export * from "./augmentation.ts";

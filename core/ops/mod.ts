@@ -22,6 +22,7 @@ export * from "./pooling.ts";
 export * from "./resize.ts";
 export * from "./losses/mod.ts";
 export {
+  BindingLimitError,
   bindTensor,
   broadcastShapes,
   broadcastView,

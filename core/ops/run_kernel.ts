@@ -6,7 +6,7 @@
  */
 
 import { dispatch } from "../command_queue.ts";
-import { gpu } from "../device.ts";
+import { deviceLimit, gpu } from "../device.ts";
 import { Tensor } from "../tensor.ts";
 import {
   contiguousStrides,
@@ -87,6 +87,11 @@ export function runElementwise(
     strides: v.strides,
     offset: v.offset,
   }));
+  const limit = deviceLimit("maxStorageBufferBindingSize");
+  if ([out, ...views.map((v) => v.tensor)].some((t) => t.size * 4 > limit)) {
+    runChunked(out, shape, views, operands, expression, limit, options);
+    return out;
+  }
   const { code, groups } = elementwiseKernel({
     shape,
     outDtype: out.dtype,
@@ -103,7 +108,76 @@ export function runElementwise(
   return out;
 }
 
+/** Raised when a tensor is larger than one storage binding and the op cannot split it. */
+export class BindingLimitError extends RangeError {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "BindingLimitError";
+  }
+}
+
 /** Binds a tensor's used bytes (not its whole size-class buffer) to a kernel. */
 export function bindTensor(t: Tensor): { buffer: GPUBuffer; size: number } {
-  return { buffer: t.buffer, size: Math.max(4, t.size * 4) };
+  const bytes = Math.max(4, t.size * 4);
+  const limit = deviceLimit("maxStorageBufferBindingSize");
+  if (bytes > limit) {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    throw new BindingLimitError(
+      `tensor [${t.shape}] (${mib(bytes)}) exceeds this adapter's storage binding limit ` +
+        `(${mib(limit)}); use a smaller batch or patch, or split the volume`,
+    );
+  }
+  return { buffer: t.buffer, size: bytes };
+}
+
+function isContiguousWhole(view: TensorView, shape: readonly number[]): boolean {
+  const own = contiguousStrides(shape);
+  return view.offset === 0 && view.tensor.size === own.reduce((n, _, d) => n * shape[d], 1) &&
+    view.strides.every((s, d) => s === own[d] || shape[d] === 1);
+}
+
+/**
+ * Runs an elementwise kernel in chunks of the flat index when some tensor exceeds one
+ * binding: the output and same-shaped contiguous operands are bound as windows, smaller
+ * operands (broadcast ones) whole.
+ */
+function runChunked(
+  out: Tensor,
+  shape: readonly number[],
+  views: readonly TensorView[],
+  operands: StridedOperand[],
+  expression: string,
+  limit: number,
+  options: { prelude?: string; into?: OutputTarget },
+): void {
+  const windowed = views.map((v) => isContiguousWhole(v, shape));
+  const fits = views.every((v, k) => windowed[k] || v.tensor.size * 4 <= limit);
+  if (options.into || !fits) {
+    throw new BindingLimitError(
+      `elementwise op over [${shape}] needs a tensor larger than the storage binding limit ` +
+        `(${(limit / 2 ** 20).toFixed(1)} MiB) in a layout that cannot be split`,
+    );
+  }
+  // Windows start at multiples of 64 elements (256 bytes, the binding offset alignment).
+  const perChunk = Math.max(64, Math.floor(limit / 4 / 64) * 64);
+  const total = out.size;
+  const local = views.map((_, k) => k).filter((k) => windowed[k]);
+  for (let start = 0; start < total; start += perChunk) {
+    const count = Math.min(perChunk, total - start);
+    const { code, groups } = elementwiseKernel({
+      shape,
+      outDtype: out.dtype,
+      operands,
+      expression,
+      prelude: options.prelude,
+      chunk: { start, count, local },
+    });
+    const window = (t: Tensor) => ({ buffer: t.buffer, offset: start * 4, size: count * 4 });
+    const bindings = [
+      window(out),
+      ...views.map((v, k) => (windowed[k] ? window(v.tensor) : bindTensor(v.tensor))),
+    ];
+    dispatch(code, bindings, [...foldGrid(groups)]);
+  }
 }

@@ -14,6 +14,7 @@
 
 import { UnsupportedVolumeFormatError, VolumeFormatError } from "../errors.ts";
 import type { Volume } from "../volume.ts";
+import { readDicomSeries } from "./dicom/mod.ts";
 import { readMetaImage, writeMetaImage } from "./metaimage.ts";
 import { readNifti, writeNifti } from "./nifti.ts";
 import { readNrrd, writeNrrd } from "./nrrd.ts";
@@ -91,14 +92,7 @@ export function volumeFormatOf(path: string): VolumeFileFormat {
 export async function readVolume(path: string, options: ReadVolumeOptions = {}): Promise<Volume> {
   if ((await Deno.stat(path)).isDirectory) {
     // ---- DICOM series folders ------------------------------------------------------------
-    // When data/formats/dicom/mod.ts exists, import { readDicomSeries } from "./dicom/mod.ts"
-    // at the top of this file and replace the throw below with:
-    //   return await readDicomSeries(path);
-    throw new UnsupportedVolumeFormatError(
-      path,
-      "is a folder, and DICOM series folders are not supported yet",
-      "convert the series to NIfTI first (for example with dcm2niix)",
-    );
+    return await readDicomSeries(path, options);
   }
   const format = volumeFormatOf(path);
   try {
@@ -151,3 +145,17 @@ export async function writeVolume(
       });
   }
 }
+
+export {
+  DicomSeriesNotFoundError,
+  InconsistentDicomSeriesError,
+  listDicomSeries,
+  NoDicomImagesError,
+  readDicomSeries,
+  UnsupportedTransferSyntaxError,
+} from "./dicom/mod.ts";
+export type {
+  DicomSeriesSummary,
+  ListDicomSeriesOptions,
+  ReadDicomSeriesOptions,
+} from "./dicom/mod.ts";

@@ -1,3 +1,4 @@
+import { NoDicomImagesError } from "../../../data/formats/dicom/mod.ts";
 import assert from "node:assert/strict";
 import { UnsupportedVolumeFormatError, VolumeFormatError } from "../../../data/errors.ts";
 import { readVolume, volumeFormatOf, writeVolume } from "../../../data/formats/mod.ts";
@@ -39,14 +40,14 @@ Deno.test("formats: every format round-trips the same volume through readVolume/
   }
 });
 
-Deno.test("formats: folders are refused with a clear message until DICOM lands", async () => {
+Deno.test("formats: a folder without DICOM images is refused with a clear message", async () => {
   const folder = await temporaryFolder();
   try {
     await assertRejectsNaming(
       readVolume(folder.path),
-      UnsupportedVolumeFormatError,
+      NoDicomImagesError,
       folder.path,
-      /DICOM/,
+      /holds no files/,
     );
   } finally {
     await folder.remove();
