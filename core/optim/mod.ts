@@ -1,5 +1,7 @@
 /**
- * Optimisation: learning-rate schedules (optimizers join them here).
+ * Optimisation: learning-rate schedules, fused GPU optimizers (SGD, AdamW), gradient
+ * clipping by global norm and an exponential moving average of weights. Set
+ * `optimizer.lr = schedule.lr()` before each `optimizer.step()`.
  *
  * @example
  * ```ts
@@ -12,3 +14,8 @@
  */
 
 export * from "./schedulers/mod.ts";
+export * from "./optimizer.ts";
+export * from "./sgd.ts";
+export * from "./adamw.ts";
+export * from "./clip_grad.ts";
+export * from "./ema.ts";
