@@ -22,3 +22,5 @@ export * from "./data/mod.ts";
 export * from "./evaluation/mod.ts";
 export * from "./training/mod.ts";
 export * from "./inference/mod.ts";
+export * from "./layers/mod.ts";
+export * from "./bundles/mod.ts";

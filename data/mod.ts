@@ -75,3 +75,7 @@ export type {
 export * from "./sampling/mod.ts";
 export * from "./augmentation/mod.ts";
 export * from "./loading/mod.ts";
+export * from "./datasets/mod.ts";
+export * from "./inspection/mod.ts";
+export * from "./preprocessing/mod.ts";
+export * from "./splits/mod.ts";

@@ -52,7 +52,11 @@ export {
   type EvaluatorOptions,
   writeEvaluationReport,
 } from "./evaluator.ts";
-export { assertSameGrid, DEFAULT_AFFINE_TOLERANCE, GridMismatchError } from "./grid_match.ts";
+export {
+  assertSameGrid as assertPredictionGrid,
+  DEFAULT_AFFINE_TOLERANCE,
+  GridMismatchError as PredictionGridMismatchError,
+} from "./grid_match.ts";
 export { foregroundLabels, type LabelMap, labelMapFromVolume } from "./label_map.ts";
 export {
   type ConfusionCounts,

@@ -74,6 +74,16 @@ def case_fn(c):
                 block(x).sum().backward()
             return step
         return lambda: torch.no_grad()(block)(x)
+    if kind == "conv_transpose3d":
+        n, cin, cout, s, k, st = c["n"], c["cin"], c["cout"], c["size"], c["k"], c["stride"]
+        x = torch.randn(n, cin, s, s, s, requires_grad=c.get("backward", False))
+        conv = torch.nn.ConvTranspose3d(cin, cout, k, stride=st)
+        if c.get("backward"):
+            def step():
+                y = conv(x)
+                y.sum().backward()
+            return step
+        return lambda: torch.no_grad()(conv)(x)
     raise ValueError(f"unknown case {kind}")
 
 

@@ -21,6 +21,8 @@ export * from "./dropout.ts";
 export * from "./pooling.ts";
 export * from "./resize.ts";
 export * from "./losses/mod.ts";
+export * from "./conv3d.ts";
+export * from "./conv_transpose3d.ts";
 export {
   BindingLimitError,
   bindTensor,

@@ -32,7 +32,7 @@ export {
   drawSampleAugmentation,
   identityAugmentation,
 } from "./parameters.ts";
-export type { BatchAugmentation, NoiseStream, SampleAugmentation, Triple } from "./parameters.ts";
+export type { BatchAugmentation, NoiseStream, SampleAugmentation } from "./parameters.ts";
 export {
   AugmentationShapeError,
   resampleAffine,

@@ -30,7 +30,10 @@ export interface CaseLoaderModule<T = unknown> {
  * The distinct ArrayBuffers of every typed array and ArrayBuffer in a value (searched
  * through arrays, maps and plain objects), to transfer instead of copy.
  */
-export function transferablesOf(value: unknown, found = new Set<ArrayBuffer>()): ArrayBuffer[] {
+export function transferablesOf(
+  value: unknown,
+  found: Set<ArrayBuffer> = new Set<ArrayBuffer>(),
+): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.add(value);
   else if (ArrayBuffer.isView(value)) {
     if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
