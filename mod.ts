@@ -24,3 +24,4 @@ export * from "./training/mod.ts";
 export * from "./inference/mod.ts";
 export * from "./layers/mod.ts";
 export * from "./bundles/mod.ts";
+export * from "./pipeline/mod.ts";

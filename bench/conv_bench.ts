@@ -5,7 +5,7 @@
  * three passes for forward + backward.
  */
 
-import { backward, randNormal, scope, sum, type Tensor } from "../core/mod.ts";
+import { backward, ones, randNormal, type Tensor } from "../core/mod.ts";
 import { conv3d } from "../core/ops/conv3d.ts";
 import { convTranspose3d } from "../core/ops/conv_transpose3d.ts";
 import type { BenchCase } from "./harness.ts";
@@ -55,18 +55,21 @@ function conv3dCase(s: ConvShape, withBackward: boolean): BenchCase {
       const params = [x, w, b];
       if (withBackward) { for (const t of params) t.requiresGrad = true; }
       const options = { stride: s.stride, padding: Math.floor(s.k / 2) };
+      const out = Math.floor((s.size - 1) / s.stride) + 1;
+      const seed = withBackward ? ones([s.n, out, out, out, s.cout]).keep() : undefined;
       return Promise.resolve({
         run: () => {
           if (!withBackward) {
             conv3d(x, w, b, options).dispose();
             return;
           }
-          const loss = scope(() => sum(conv3d(x, w, b, options)));
-          backward(loss);
-          loss.dispose();
+          // Seeded with dL/dy = 1 (as y.sum().backward()) without timing a sum.
+          const y = conv3d(x, w, b, options);
+          backward(y, { grad: seed! });
+          y.dispose();
           for (const t of params) dropGrad(t);
         },
-        dispose: () => params.forEach((t) => t.dispose()),
+        dispose: () => [...params, seed].forEach((t) => t?.dispose()),
       });
     },
   };
@@ -96,18 +99,21 @@ function convTransposeCase(s: ConvShape, withBackward: boolean): BenchCase {
       const params = [x, w, b];
       if (withBackward) { for (const t of params) t.requiresGrad = true; }
       const options = { stride: s.stride };
+      const out = s.size * s.stride;
+      const seed = withBackward ? ones([s.n, out, out, out, s.cout]).keep() : undefined;
       return Promise.resolve({
         run: () => {
           if (!withBackward) {
             convTranspose3d(x, w, b, options).dispose();
             return;
           }
-          const loss = scope(() => sum(convTranspose3d(x, w, b, options)));
-          backward(loss);
-          loss.dispose();
+          // Seeded with dL/dy = 1 (as y.sum().backward()) without timing a sum.
+          const y = convTranspose3d(x, w, b, options);
+          backward(y, { grad: seed! });
+          y.dispose();
           for (const t of params) dropGrad(t);
         },
-        dispose: () => params.forEach((t) => t.dispose()),
+        dispose: () => [...params, seed].forEach((t) => t?.dispose()),
       });
     },
   };

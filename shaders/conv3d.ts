@@ -45,7 +45,13 @@ export interface ConvTiles {
   /** Forward / input-gradient kernel for few output channels: lanes own voxels. */
   narrow: { rowsPerLane: number; maxChannels: number };
   /** Weight-gradient partial sums. */
-  weightGrad: { rowsPerLane: number; vec4PerLane: number; chunkVoxels: number };
+  weightGrad: {
+    rowsPerLane: number;
+    vec4PerLane: number;
+    chunkVoxels: number;
+    unroll?: number;
+    vecX?: boolean;
+  };
 }
 
 /**
@@ -54,9 +60,9 @@ export interface ConvTiles {
  */
 export const CONV_TILES: Record<ConvVariant, ConvTiles> = {
   subgroup: {
-    wide: { rowsPerLane: 2, vec4PerLane: 1 },
+    wide: { rowsPerLane: 4, vec4PerLane: 1, unroll: 4, vecX: true },
     narrow: { rowsPerLane: 2, maxChannels: 8 },
-    weightGrad: { rowsPerLane: 2, vec4PerLane: 1, chunkVoxels: 16384 },
+    weightGrad: { rowsPerLane: 4, vec4PerLane: 1, chunkVoxels: 16384, unroll: 2, vecX: true },
   },
   portable: {
     wide: { rowsPerLane: 4, vec4PerLane: 1 },
@@ -96,8 +102,6 @@ export interface ConvGatherSpec {
   cin: number;
   /** Channels per output voxel. */
   cout: number;
-  /** Whether a bias (cout) binding follows the weight. */
-  bias: boolean;
   /** Kernel family. */
   variant: ConvVariant;
   /** Tile overrides (benchmarks); defaults from {@link CONV_TILES}. */
@@ -120,11 +124,6 @@ function tilesOf(variant: ConvVariant, overrides?: Partial<ConvTiles>): ConvTile
   return { ...CONV_TILES[variant], ...overrides };
 }
 
-/** `(a % m + m) % m`. */
-function posMod(a: number, m: number): number {
-  return ((a % m) + m) % m;
-}
-
 function u32(v: number): string {
   return `${v >>> 0}u`;
 }
@@ -137,11 +136,11 @@ export function convGatherShape(spec: ConvGatherSpec): "wide" | "narrow" | "port
 }
 
 /** Names of the per-axis parameters of the gather kernel, in buffer order. */
-const GATHER_AXIS_FIELDS = ["Out", "In", "Taps", "Mul", "Off", "Tap", "Div", "OffMod", "TapMod"];
+const GATHER_AXIS_FIELDS = ["Out", "In", "Taps", "Mul", "Off", "Tap", "Div"];
 
 /**
  * WGSL of a gathered convolution. Bindings: out (rw), input, weight [taps, cin, cout],
- * bias (cout) when `spec.bias`, then the parameter buffer.
+ * bias (cout; zeros when the convolution has none), then the parameter buffer.
  */
 export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
   const [ad, ah, aw] = spec.axes;
@@ -163,7 +162,9 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
   let colsPerLane: number; // vec4 groups per invocation
   let cols: number; // output channels per unit
   if (shape === "wide") {
-    loadRows = tiles.wide.rowsPerLane;
+    // Fewer rows when the volume is narrow, so no lanes idle in a half-empty tile.
+    // (Two row tiles at most: every distinct tile is another pipeline to compile.)
+    loadRows = perPhase <= 16 ? Math.min(2, tiles.wide.rowsPerLane) : tiles.wide.rowsPerLane;
     rows = 8 * loadRows;
     colsPerLane = tiles.wide.vec4PerLane;
     cols = 32 * colsPerLane;
@@ -187,9 +188,7 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
   const units = batch * ad.output * ah.output * phases * wBlocks * cBlocks;
   const portable = shape === "portable";
   const [gx, gy] = foldGrid(portable ? Math.ceil(units / PORTABLE_WORKGROUP) : units);
-  const axisParams = spec.axes.flatMap((
-    a,
-  ) => [
+  const axisParams = spec.axes.flatMap((a) => [
     a.output,
     a.input,
     a.taps,
@@ -197,8 +196,6 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
     a.offset,
     a.tap,
     a.div,
-    posMod(a.offset, a.div),
-    posMod(a.tap, a.div),
   ]);
   const params = Int32Array.from([
     units,
@@ -224,8 +221,8 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
     `@group(0) @binding(1) var<storage, read> ${vecX ? "x4: array<vec4<f32>>" : "x: array<f32>"};`,
   );
   emit(`@group(0) @binding(2) var<storage, read> w: ${outType};`);
-  if (spec.bias) emit(`@group(0) @binding(3) var<storage, read> b: ${outType};`);
-  emit(`@group(0) @binding(${spec.bias ? 4 : 3}) var<storage, read> p: array<i32>;`);
+  emit(`@group(0) @binding(3) var<storage, read> b: ${outType};`);
+  emit(`@group(0) @binding(4) var<storage, read> p: array<i32>;`);
   emit(`@compute @workgroup_size(${portable ? PORTABLE_WORKGROUP : 8})`);
   emit(
     `fn main(@builtin(workgroup_id) wid: vec3<u32>, ` +
@@ -241,7 +238,7 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
   ["d", "h", "w"].forEach((axis, a) => {
     emit(
       "  " +
-        GATHER_AXIS_FIELDS.map((f, i) => `let ${axis}${f} = p[${8 + 9 * a + i}];`).join(" "),
+        GATHER_AXIS_FIELDS.map((f, i) => `let ${axis}${f} = p[${8 + 7 * a + i}];`).join(" "),
     );
   });
   emit(`  var q = g;`);
@@ -272,7 +269,8 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
   // Rows this invocation loads: m = wb·rows + rowOf(j), ow = ph + div·m.
   const rowOf = (j: number) => portable ? `${u32(j)}` : `lane + ${u32(8 * j)}`;
   for (let j = 0; j < loadRows; j++) {
-    emit(`  let ow${j} = i32(ph) + wDiv * i32(wb * ${u32(rows)} + ${rowOf(j)});`);
+    emit(`  let m${j} = i32(wb * ${u32(rows)} + ${rowOf(j)});`);
+    emit(`  let ow${j} = i32(ph) + wDiv * m${j};`);
     emit(`  let rv${j} = ow${j} < wOut;`);
   }
   const accRows = shape === "narrow" ? loadRows : rows;
@@ -302,15 +300,19 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
   emit(`    let rowBase = ((n * u32(dIn) + id) * u32(hIn) + ih) * u32(wIn);`);
   emit(`  for (var kw = 0i; kw < wTaps; kw++) {`);
   // Every row of the unit has the same phase, so W divisibility is uniform too.
+  // With ow = ph + div·m, the input coordinate is m·mul + (ph·mul + offset + kw·tap) / div:
+  // one exact division per tap instead of one per row.
   if (hasDiv) {
-    emit(`    if ((i32(ph) * wMul + wOffMod + kw * wTapMod) % wDiv != 0i) { continue; }`);
+    emit(`    let qw = i32(ph) * wMul + wOff + kw * wTap;`);
+    emit(`    if (qw % wDiv != 0i) { continue; }`);
+    emit(`    let qb = qw / wDiv;`);
   }
   emit(`    let tap = u32((kd * hTaps + kh) * wTaps + kw);`);
   for (let j = 0; j < loadRows; j++) {
-    emit(`    let iw${j} = ow${j} * wMul + wOff + kw * wTap;`);
-    emit(`    let v${j} = rv${j} && iw${j} >= 0i && iw${j} < wIn * wDiv;`);
-    const iw = hasDiv ? `iw${j} / wDiv` : `iw${j}`;
-    emit(`    let xa${j} = select(0u, (rowBase + u32(${iw})) * cin, v${j});`);
+    if (hasDiv) emit(`    let iw${j} = m${j} * wMul + qb;`);
+    else emit(`    let iw${j} = ow${j} * wMul + wOff + kw * wTap;`);
+    emit(`    let v${j} = rv${j} && iw${j} >= 0i && iw${j} < wIn;`);
+    emit(`    let xa${j} = select(0u, (rowBase + u32(iw${j})) * cin, v${j});`);
   }
 
   if (shape === "narrow") {
@@ -372,7 +374,7 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
   // Epilogue: add the bias, store.
   emit(`  let yRow = ((n * u32(dOut) + od) * u32(hOut) + oh) * u32(wOut);`);
   for (let c = 0; c < colsPerLane; c++) {
-    emit(`  let bias${c} = ${spec.bias ? loadVec("b", "0u", c) : "vec4<f32>(0.0)"};`);
+    emit(`  let bias${c} = ${loadVec("b", "0u", c)};`);
   }
   const store = (indent: string, ow: string, r: number) => {
     for (let c = 0; c < colsPerLane; c++) {
@@ -442,9 +444,12 @@ export interface ConvWeightGradPlan {
 function weightGradTiles(spec: ConvWeightGradSpec) {
   const t = tilesOf(spec.variant, spec.tiles).weightGrad;
   const sub = spec.variant === "subgroup";
+  const vec = sub && (t.vecX ?? false) && spec.cx % 4 === 0 && t.rowsPerLane % 4 === 0;
   return {
     ...t,
     sub,
+    vec,
+    unroll: t.unroll ?? 1,
     rowTile: sub ? 8 * t.rowsPerLane : t.rowsPerLane,
     colTile: (sub ? 32 : 4) * t.vec4PerLane,
   };
@@ -473,7 +478,10 @@ export function convWeightGradPlan(
 
 /**
  * WGSL of the first weight-gradient pass: partial[chunk, row, col] over one chunk of voxel
- * rows (n, d, h). Bindings: partial (rw, chunks × rows × cols of the plan), X, G, params.
+ * rows (n, d, h). Rows are (tap, cx) pairs, shared across lanes by broadcast; columns are
+ * vec4s of G's channels owned by lanes. With `vecX` (and cx % 4 == 0) each lane loads four
+ * consecutive channels of one tap as a vec4. Bindings: partial (rw, chunks × rows × cols
+ * of the plan), X, G, params.
  */
 export function convWeightGradKernel(
   spec: ConvWeightGradSpec,
@@ -483,10 +491,11 @@ export function convWeightGradKernel(
   if (spec.axes.some((a) => a.div !== 1)) {
     throw new RangeError("weight-gradient kernel needs div = 1 on every axis");
   }
-  const { sub, rowTile, colTile, rowsPerLane, vec4PerLane } = weightGradTiles(spec);
+  const { sub, rowTile, colTile, rowsPerLane, vec4PerLane, vec, unroll } = weightGradTiles(spec);
   const { cx, cg, batch } = spec;
   const taps = ad.taps * ah.taps * aw.taps;
-  const loadRows = rowsPerLane;
+  // Registers of X each invocation loads per voxel: vec4s (4 rows each) or scalars.
+  const loadRegs = vec ? rowsPerLane / 4 : rowsPerLane;
   const colsPerLane = vec4PerLane;
   const rowBlocks = plan.rows / rowTile;
   const colBlocks = plan.cols / colTile;
@@ -515,9 +524,16 @@ export function convWeightGradKernel(
 
   const out: string[] = [];
   const emit = (s: string) => out.push(s);
-  emit(`// conv weight gradient: rows ${rowTile}, vec4 per lane ${colsPerLane}`);
+  emit(
+    `// conv weight gradient: rows ${rowTile}, vec4 per lane ${colsPerLane}, unroll ${unroll}` +
+      `${vec ? ", vec4 input" : ""}`,
+  );
   emit(`@group(0) @binding(0) var<storage, read_write> part: array<vec4<f32>>;`);
-  emit(`@group(0) @binding(1) var<storage, read> xin: array<f32>;`);
+  emit(
+    `@group(0) @binding(1) var<storage, read> ${
+      vec ? "xin4: array<vec4<f32>>" : "xin: array<f32>"
+    };`,
+  );
   emit(
     `@group(0) @binding(2) var<storage, read> gr: ${vecG ? "array<vec4<f32>>" : "array<f32>"};`,
   );
@@ -551,10 +567,11 @@ export function convWeightGradKernel(
     emit(`  let cm${c} = co0 + ${u32(4 * c)} < cg;`);
     emit(`  let cc${c} = min(co0 + ${u32(4 * c)}, lastCol);`);
   }
-  for (let j = 0; j < loadRows; j++) {
-    const row = sub
-      ? `rb * ${u32(rowTile)} + lane + ${u32(8 * j)}`
-      : `rb * ${u32(rowTile)} + ${u32(j)}`;
+  for (let j = 0; j < loadRegs; j++) {
+    let row: string;
+    if (vec) row = `rb * ${u32(rowTile)} + ${u32(32 * j)} + lane * 4u`;
+    else if (sub) row = `rb * ${u32(rowTile)} + lane + ${u32(8 * j)}`;
+    else row = `rb * ${u32(rowTile)} + ${u32(j)}`;
     emit(`  let row${j} = ${row};`);
     emit(`  let rok${j} = row${j} < rowsTotal;`);
     emit(`  let rr${j} = min(row${j}, rowsTotal - 1u);`);
@@ -573,7 +590,7 @@ export function convWeightGradKernel(
   emit(`    let oh = i32(line % hOut);`);
   emit(`    let od = i32((line / hOut) % dOut);`);
   emit(`    let n = line / (hOut * dOut);`);
-  for (let j = 0; j < loadRows; j++) {
+  for (let j = 0; j < loadRegs; j++) {
     emit(`    let nd${j} = od * dMul + dOff${j};`);
     emit(`    let nh${j} = oh * hMul + hOff${j};`);
     emit(
@@ -583,33 +600,50 @@ export function convWeightGradKernel(
       `    let base${j} = select(0u, ((n * u32(dIn) + u32(nd${j})) * u32(hIn) + u32(nh${j})) * u32(wIn), okdh${j});`,
     );
   }
-  emit(`    var gi = line * u32(wOut) * cg;`);
-  emit(`    for (var ow = 0i; ow < wOut; ow++) {`);
-  for (let j = 0; j < loadRows; j++) {
-    emit(`      let nw${j} = ow * wMul + wOff${j};`);
-    emit(`      let ok${j} = okdh${j} && nw${j} >= 0i && nw${j} < wIn;`);
-    emit(
-      `      let x${j} = select(0.0, xin[select(0u, (base${j} + u32(nw${j})) * cx + c${j}, ok${j})], ok${j});`,
-    );
-  }
-  for (let c = 0; c < colsPerLane; c++) {
-    if (vecG) emit(`      let gv${c} = select(vec4<f32>(0.0), gr[(gi + cc${c}) / 4u], cm${c});`);
-    else {
-      const parts = [0, 1, 2, 3].map((e) => {
-        const co = `co0 + ${u32(4 * c + e)}`;
-        return `select(0.0, gr[gi + min(${co}, cg - 1u)], ${co} < cg)`;
-      });
-      emit(`      let gv${c} = vec4<f32>(${parts.join(", ")});`);
+  emit(`    let gLine = line * u32(wOut) * cg;`);
+  emit(`    for (var ow = 0i; ow < wOut; ow += ${unroll}i) {`);
+  for (let u = 0; u < unroll; u++) {
+    emit(`      let in${u} = ow + ${u}i < wOut;`);
+    for (let j = 0; j < loadRegs; j++) {
+      emit(`      let nw${j}_${u} = (ow + ${u}i) * wMul + wOff${j};`);
+      emit(`      let ok${j}_${u} = okdh${j} && in${u} && nw${j}_${u} >= 0i && nw${j}_${u} < wIn;`);
+      emit(
+        `      let xa${j}_${u} = select(0u, (base${j} + u32(nw${j}_${u})) * cx + c${j}, ok${j}_${u});`,
+      );
+      if (vec) {
+        emit(
+          `      let x${j}_${u} = select(vec4<f32>(0.0), xin4[xa${j}_${u} / 4u], ok${j}_${u});`,
+        );
+      } else emit(`      let x${j}_${u} = select(0.0, xin[xa${j}_${u}], ok${j}_${u});`);
     }
-  }
-  emit(`      gi += cg;`);
-  for (let r = 0; r < rowTile; r++) {
-    const value = sub ? `subgroupBroadcast(x${r >> 3}, ${u32(r & 7)})` : `x${r}`;
-    emit(`      { let s = vec4<f32>(${value});`);
+    emit(`      let gi${u} = select(0u, gLine + u32(ow + ${u}i) * cg, in${u});`);
     for (let c = 0; c < colsPerLane; c++) {
-      emit(`        acc${r}_${c} = fma(s, gv${c}, acc${r}_${c});`);
+      const ok = `cm${c} && in${u}`;
+      if (vecG) {
+        emit(`      let gv${c}_${u} = select(vec4<f32>(0.0), gr[(gi${u} + cc${c}) / 4u], ${ok});`);
+      } else {
+        const parts = [0, 1, 2, 3].map((e) => {
+          const co = `co0 + ${u32(4 * c + e)}`;
+          return `select(0.0, gr[gi${u} + min(${co}, cg - 1u)], ${co} < cg && in${u})`;
+        });
+        emit(`      let gv${c}_${u} = vec4<f32>(${parts.join(", ")});`);
+      }
     }
-    emit(`      }`);
+  }
+  const comp = ["x", "y", "z", "w"];
+  for (let u = 0; u < unroll; u++) {
+    for (let r = 0; r < rowTile; r++) {
+      let value: string;
+      if (vec) {
+        value = `subgroupBroadcast(x${r >> 5}_${u}.${comp[r & 3]}, ${u32((r & 31) >> 2)})`;
+      } else if (sub) value = `subgroupBroadcast(x${r >> 3}_${u}, ${u32(r & 7)})`;
+      else value = `x${r}_${u}`;
+      emit(`      { let s = vec4<f32>(${value});`);
+      for (let c = 0; c < colsPerLane; c++) {
+        emit(`        acc${r}_${c} = fma(s, gv${c}_${u}, acc${r}_${c});`);
+      }
+      emit(`      }`);
+    }
   }
   emit(`    }`);
   emit(`  }`);
@@ -667,6 +701,139 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     s += part[(i * planRows + row) * planCols + c];
   }
   y[t * u32(p[7]) + k * u32(p[8]) + c * u32(p[9])] = s;
+}
+`;
+  return { code, workgroups: [gx, gy, 1], params };
+}
+
+/**
+ * WGSL of the tap sum that finishes a convolution with few output channels computed as a
+ * GEMM first: out[n, o, co] = bias[co] + Σ_t z[n, map(o, t), t·cout + co], where z holds
+ * every tap's contribution per input voxel. One invocation per output element. Bindings:
+ * out (rw), z, bias when `bias`, params.
+ */
+export function convTapSumKernel(
+  batch: number,
+  axes: readonly [ConvAxis, ConvAxis, ConvAxis],
+  cout: number,
+  bias: boolean,
+): ConvKernel {
+  const [ad, ah, aw] = axes;
+  const taps = ad.taps * ah.taps * aw.taps;
+  const total = batch * ad.output * ah.output * aw.output * cout;
+  const [gx, gy] = foldGrid(Math.ceil(total / PORTABLE_WORKGROUP));
+  const params = Int32Array.from([
+    total,
+    gx,
+    cout,
+    taps * cout,
+    ...axes.flatMap((a) => [a.output, a.input, a.taps, a.mul, a.offset, a.tap, a.div]),
+  ]);
+  const lines: string[] = [];
+  const emit = (s: string) => lines.push(s);
+  emit(`// conv tap sum`);
+  emit(`@group(0) @binding(0) var<storage, read_write> y: array<f32>;`);
+  emit(`@group(0) @binding(1) var<storage, read> z: array<f32>;`);
+  if (bias) emit(`@group(0) @binding(2) var<storage, read> b: array<f32>;`);
+  emit(`@group(0) @binding(${bias ? 3 : 2}) var<storage, read> p: array<i32>;`);
+  emit(`@compute @workgroup_size(${PORTABLE_WORKGROUP})`);
+  emit(
+    `fn main(@builtin(workgroup_id) wid: vec3<u32>, ` +
+      `@builtin(local_invocation_index) lane: u32) {`,
+  );
+  emit(`  let e = (wid.y * u32(p[1]) + wid.x) * ${u32(PORTABLE_WORKGROUP)} + lane;`);
+  emit(`  if (e >= u32(p[0])) { return; }`);
+  emit(`  let cout = u32(p[2]); let zc = u32(p[3]);`);
+  ["d", "h", "w"].forEach((axis, a) => {
+    emit(
+      "  " +
+        ["Out", "In", "Taps", "Mul", "Off", "Tap", "Div"].map((f, i) =>
+          `let ${axis}${f} = p[${4 + 7 * a + i}];`
+        ).join(" "),
+    );
+  });
+  emit(`  let co = e % cout;`);
+  emit(`  var q = e / cout;`);
+  emit(`  let ow = i32(q % u32(wOut)); q = q / u32(wOut);`);
+  emit(`  let oh = i32(q % u32(hOut)); q = q / u32(hOut);`);
+  emit(`  let od = i32(q % u32(dOut)); let n = q / u32(dOut);`);
+  emit(`  var s = ${bias ? "b[co]" : "0.0"};`);
+  // Integer division is scalarised per lane on llvmpipe: only strided maps pay for it.
+  const hasDiv = axes.some((a) => a.div > 1);
+  const check = (v: string, axis: string) =>
+    hasDiv
+      ? `${v} < 0i || ${v} >= ${axis}In * ${axis}Div || ${v} % ${axis}Div != 0i`
+      : `${v} < 0i || ${v} >= ${axis}In`;
+  const index = (v: string, axis: string) => hasDiv ? `u32(${v} / ${axis}Div)` : `u32(${v})`;
+  emit(`  for (var kd = 0i; kd < dTaps; kd++) {`);
+  emit(`    let idn = od * dMul + dOff + kd * dTap;`);
+  emit(`    if (${check("idn", "d")}) { continue; }`);
+  emit(`    for (var kh = 0i; kh < hTaps; kh++) {`);
+  emit(`      let ihn = oh * hMul + hOff + kh * hTap;`);
+  emit(`      if (${check("ihn", "h")}) { continue; }`);
+  emit(
+    `      let rowBase = ((n * u32(dIn) + ${index("idn", "d")}) * u32(hIn) + ${
+      index("ihn", "h")
+    }) * u32(wIn);`,
+  );
+  emit(`      for (var kw = 0i; kw < wTaps; kw++) {`);
+  emit(`        let iwn = ow * wMul + wOff + kw * wTap;`);
+  emit(`        if (${check("iwn", "w")}) { continue; }`);
+  emit(`        let t = u32((kd * hTaps + kh) * wTaps + kw);`);
+  emit(`        s += z[(rowBase + ${index("iwn", "w")}) * zc + t * cout + co];`);
+  emit(`      }`);
+  emit(`    }`);
+  emit(`  }`);
+  emit(`  y[e] = s;`);
+  emit(`}`);
+  return { code: lines.join("\n") + "\n", workgroups: [gx, gy, 1], params };
+}
+
+/**
+ * WGSL of the first pass of a bias gradient: partial[chunk, c] = Σ over one chunk of
+ * voxels of g[v, c], one invocation per (chunk, vec4 of channels). The second pass is
+ * {@link convReduceChunksKernel} with one tap and one row. Bindings: partial (rw, chunks ×
+ * cols), g, params.
+ */
+export function convBiasGradKernel(
+  voxels: number,
+  channels: number,
+  plan: ConvWeightGradPlan,
+): ConvKernel {
+  const groups = plan.cols / 4;
+  const total = plan.chunks * groups;
+  const perChunk = Math.ceil(voxels / plan.chunks);
+  const [gx, gy] = foldGrid(Math.ceil(total / PORTABLE_WORKGROUP));
+  const vec = channels % 4 === 0;
+  const params = Int32Array.from([total, gx, groups, channels, voxels, perChunk]);
+  const load = vec
+    ? `g[(v * c + c0) / 4u]`
+    : `vec4<f32>(${
+      [0, 1, 2, 3].map((e) => `select(0.0, g[v * c + min(c0 + ${e}u, c - 1u)], c0 + ${e}u < c)`)
+        .join(", ")
+    })`;
+  const code = `// conv bias gradient: chunk sums
+@group(0) @binding(0) var<storage, read_write> part: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> g: ${vec ? "array<vec4<f32>>" : "array<f32>"};
+@group(0) @binding(2) var<storage, read> p: array<i32>;
+@compute @workgroup_size(${PORTABLE_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let e = (wid.y * u32(p[1]) + wid.x) * ${u32(PORTABLE_WORKGROUP)} + lane;
+  if (e >= u32(p[0])) { return; }
+  let groups = u32(p[2]); let c = u32(p[3]); let voxels = u32(p[4]); let perChunk = u32(p[5]);
+  let chunk = e / groups;
+  let c0 = (e % groups) * 4u;
+  let v0 = chunk * perChunk;
+  let v1 = min(v0 + perChunk, voxels);
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  var v = v0;
+  for (; v + 1u < v1; v += 2u) {
+    s0 += ${load};
+    { let v = v + 1u; s1 += ${load}; }
+  }
+  if (v < v1) { s0 += ${load}; }
+  part[e] = s0 + s1;
 }
 `;
   return { code, workgroups: [gx, gy, 1], params };

@@ -151,8 +151,9 @@ export class Trainer {
       continueTraining: false,
       seed: 0,
       extra: {},
-      ...config,
-    };
+      // keys given as `undefined` keep their defaults
+      ...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+    } as Trainer["config"];
     this.trainData = data.train;
     this.validationData = data.validation;
   }

@@ -9,15 +9,17 @@
  * @module
  */
 
-import { recordOp } from "../autograd.ts";
+import { noGrad, recordOp } from "../autograd.ts";
 import { type Binding, dispatch, flush } from "../command_queue.ts";
 import { deviceLimit, gpu } from "../device.ts";
 import { Tensor } from "../tensor.ts";
 import {
   type ConvAxis,
+  convBiasGradKernel,
   convGatherKernel,
   type ConvGatherSpec,
   convReduceChunksKernel,
+  convTapSumKernel,
   type ConvTiles,
   type ConvVariant,
   convWeightGradKernel,
@@ -25,8 +27,7 @@ import {
   type ConvWeightGradSpec,
 } from "../../shaders/conv3d.ts";
 import { bindTensor } from "./run_kernel.ts";
-import { permute } from "./movement.ts";
-import { sum } from "./reduce.ts";
+import { permute, reshape } from "./movement.ts";
 import { full } from "./creation.ts";
 
 /** A per-axis setting: one number for all three axes, or (D, H, W). */
@@ -103,6 +104,22 @@ function paramBinding(params: Int32Array): Binding {
   return { buffer, size: params.byteLength };
 }
 
+let zeros: GPUBuffer | undefined;
+
+/** A binding of `count` zeros (the bias of a convolution without one). */
+function zeroBinding(count: number): Binding {
+  const bytes = Math.max(16, count * 4);
+  if (!zeros || zeros.size < bytes) {
+    if (zeros) {
+      flush();
+      zeros.destroy();
+    }
+    // New buffers are zero-filled.
+    zeros = gpu().device.createBuffer({ size: Math.max(bytes, 4096), usage: PARAM_USAGE });
+  }
+  return { buffer: zeros, size: bytes };
+}
+
 function checkBinding(t: Tensor, what: string): void {
   const limit = deviceLimit("maxStorageBufferBindingSize");
   if (t.size * 4 > limit) {
@@ -132,20 +149,74 @@ export function convGather(
   for (const [t, what] of [[input, "input"], [weight, "weight"], [out, "output"]] as const) {
     checkBinding(t, what);
   }
+  const variant = convVariant();
+  const taps = axes[0].taps * axes[1].taps * axes[2].taps;
+  const inVoxels = input.size / cin;
+  if (
+    variant === "subgroup" && taps > 1 && cout * taps <= TAP_SPLIT_MAX_COLUMNS &&
+    inVoxels * taps * cout * 4 <= deviceLimit("maxStorageBufferBindingSize")
+  ) {
+    out.dispose();
+    return tapSplitGather(input, weight, bias, axes, cout);
+  }
   const spec: ConvGatherSpec = {
     batch: n,
     axes,
     cin,
     cout,
-    bias: bias !== undefined,
-    variant: convVariant(),
+    variant,
     tiles: tileOverride,
   };
   const { code, workgroups, params } = convGatherKernel(spec);
   const bindings: Binding[] = [bindTensor(out), bindTensor(input), bindTensor(weight)];
+  bindings.push(bias ? bindTensor(bias) : zeroBinding(cout), paramBinding(params));
+  dispatch(code, bindings, workgroups);
+  return out;
+}
+
+/**
+ * Few output channels leave most lanes of the gather kernel idle, and each loaded input
+ * value feeds only `cout` FMAs. Up to this many taps × output channels, the convolution
+ * runs as a GEMM z = input · w (all taps' contributions per input voxel, on the efficient
+ * wide kernel) followed by a tap sum that gathers them.
+ */
+const TAP_SPLIT_MAX_COLUMNS = 64;
+
+function tapSplitGather(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | undefined,
+  axes: readonly [ConvAxis, ConvAxis, ConvAxis],
+  cout: number,
+): Tensor {
+  const [n, d, h, w, cin] = input.shape;
+  const taps = axes[0].taps * axes[1].taps * axes[2].taps;
+  const point = (extent: number): ConvAxis => ({
+    output: extent,
+    input: extent,
+    taps: 1,
+    mul: 1,
+    offset: 0,
+    tap: 1,
+    div: 1,
+  });
+  // (taps, cin, cout) → (cin, taps·cout): one 1×1×1 kernel with taps·cout outputs.
+  const wz = noGrad(() => {
+    const flat = reshape(weight, [taps, cin, cout]);
+    const swapped = permute(flat, [1, 0, 2]);
+    flat.dispose();
+    return swapped;
+  });
+  const z = convGather(input, wz, undefined, [point(d), point(h), point(w)], taps * cout);
+  wz.dispose();
+  const out = new Tensor([n, axes[0].output, axes[1].output, axes[2].output, cout], "f32");
+  checkBinding(out, "output");
+  const { code, workgroups, params } = convTapSumKernel(n, axes, cout, bias !== undefined);
+  const bindings: Binding[] = [bindTensor(out), bindTensor(z)];
   if (bias) bindings.push(bindTensor(bias));
   bindings.push(paramBinding(params));
   dispatch(code, bindings, workgroups);
+  z.dispose();
   return out;
 }
 
@@ -186,6 +257,38 @@ export function convWeightGrad(
   );
   const out = new Tensor(shape, "f32");
   const second = convReduceChunksKernel(plan, taps, cx, cg, strides);
+  dispatch(
+    second.code,
+    [bindTensor(out), bindTensor(partial), paramBinding(second.params)],
+    second.workgroups,
+  );
+  partial.dispose();
+  return out;
+}
+
+/**
+ * The bias gradient of a channels-last convolution: the sum of `g` (N, D, H, W, C) over
+ * everything but channels, in two passes (chunk sums, then their sum). Internal to the
+ * conv ops.
+ */
+export function convBiasGrad(g: Tensor): Tensor {
+  const channels = g.shape[g.rank - 1];
+  const voxels = g.size / Math.max(1, channels);
+  if (g.size === 0) return full([channels], 0);
+  checkBinding(g, "output gradient");
+  const cols = Math.ceil(channels / 4) * 4;
+  const chunks = Math.max(1, Math.min(Math.ceil(voxels / 1024), Math.ceil(8192 / (cols / 4))));
+  const perChunk = Math.ceil(voxels / chunks);
+  const plan = { chunks: Math.ceil(voxels / perChunk), rows: 1, cols };
+  const partial = new Tensor([plan.chunks, cols], "f32");
+  const first = convBiasGradKernel(voxels, channels, plan);
+  dispatch(
+    first.code,
+    [bindTensor(partial), bindTensor(g), paramBinding(first.params)],
+    first.workgroups,
+  );
+  const out = new Tensor([channels], "f32");
+  const second = convReduceChunksKernel(plan, 1, 1, channels, [0, 0, 1]);
   dispatch(
     second.code,
     [bindTensor(out), bindTensor(partial), paramBinding(second.params)],
@@ -308,7 +411,7 @@ export function conv3d(
     if (weight.requiresGrad) {
       gw = convWeightGrad(x, g, forwardAxes(geo), weight.shape, [cin * cout, cout, 1]);
     }
-    if (bias?.requiresGrad) gb = sum(g, [0, 1, 2, 3]);
+    if (bias?.requiresGrad) gb = convBiasGrad(g);
     return [gx, gw, gb];
   }, [x, weight]);
 }

@@ -11,9 +11,15 @@
 import { recordOp } from "../autograd.ts";
 import type { Tensor } from "../tensor.ts";
 import type { ConvAxis } from "../../shaders/conv3d.ts";
-import { convGather, convWeightGrad, swapWeightChannels, type Triple, triple } from "./conv3d.ts";
+import {
+  convBiasGrad,
+  convGather,
+  convWeightGrad,
+  swapWeightChannels,
+  type Triple,
+  triple,
+} from "./conv3d.ts";
 import { permute } from "./movement.ts";
-import { sum } from "./reduce.ts";
 
 /** Options of {@link convTranspose3d}. */
 export interface ConvTranspose3dOptions {
@@ -109,7 +115,7 @@ export function convTranspose3d(
       // dw[k, ci, co] = Σ_i dy[i·s + k, co] · x[i, ci]: computed as [k, co, ci], stored swapped.
       gw = convWeightGrad(g, x, strideAxes, weight.shape, [cin * cout, 1, cout]);
     }
-    if (bias?.requiresGrad) gb = sum(g, [0, 1, 2, 3]);
+    if (bias?.requiresGrad) gb = convBiasGrad(g);
     return [gx, gw, gb];
   }, [x, weight]);
 }

@@ -170,6 +170,34 @@ Deno.test("conv3d backward on larger shapes vs float64 chain rule", async () => 
   }
 });
 
+Deno.test("conv3d with few output channels: 1×1×1 head, and the fallback when the tap split is too big", async () => {
+  // A segmentation head (1×1×1, 3 classes) and a 3×3×3 conv to 2 channels whose tap-split
+  // buffer (voxels × taps × cout) is made to exceed a shrunken binding limit, so both run
+  // on the kernel where lanes own voxels.
+  const cases: ConvCase[] = [
+    { x: [2, 3, 4, 5, 6], k: [1, 1, 1], cout: 3, o: {} },
+    { x: [1, 3, 4, 5, 3], k: [3, 3, 3], cout: 2, o: { padding: 1 } },
+  ];
+  overrideLimit("maxStorageBufferBindingSize", 4096);
+  try {
+    for (const [i, c] of cases.entries()) {
+      await checkOp({
+        label: `narrow ${label(c)}`,
+        shapes: [c.x, [...c.k, c.x[4], c.cout], [c.cout]],
+        run: ([x, w, b]) => conv3d(x, w, b, c.o),
+        reference: ([x, w, b]) => RC.conv3d(x, w, b, refOptions(c.o)),
+        seed: 150 + i,
+        rtol: 1e-4,
+        atol: 1e-4,
+        gradRtol: 2e-3,
+        gradAtol: 2e-3,
+      });
+    }
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+});
+
 Deno.test("conv3d with D = 1 and kD = 1 is a 2-D convolution", async () => {
   const x = randomPair([2, 9, 11, 3], 301);
   const w = randomPair([3, 3, 3, 6], 302);

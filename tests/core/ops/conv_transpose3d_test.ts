@@ -48,7 +48,6 @@ Deno.test("convTranspose3d: forward and gradients by finite differences", async 
     await withVariant(variant, async () => {
       for (const [i, c] of GRAD_CASES.entries()) {
         const stride = c.stride ?? c.k;
-        const t0 = performance.now();
         await checkOp({
           label: `${variant} ${label(c)}`,
           shapes: [c.x, [...c.k, c.x[4], c.cout], [c.cout]],
@@ -61,7 +60,6 @@ Deno.test("convTranspose3d: forward and gradients by finite differences", async 
           gradRtol: 2e-3,
           gradAtol: 2e-3,
         });
-        console.log(variant, label(c), (performance.now() - t0).toFixed(0));
       }
     });
   }

@@ -1,0 +1,20 @@
+/** The examples run end to end for a few iterations (they must not rot). */
+import { strict as assert } from "node:assert";
+
+Deno.test("examples/custom_network.ts trains and validates a custom network", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../examples/custom_network.ts", import.meta.url).pathname,
+      "1",
+      "3",
+    ],
+    cwd: await Deno.makeTempDir(),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  assert.ok(output.success, text);
+  assert.match(text, /mean foreground Dice: \d\.\d{3}/);
+});
