@@ -6,7 +6,7 @@
  * @module
  */
 
-import { argmaxLastAxis, noGrad, scope, type Tensor } from "../core/mod.ts";
+import { add, argmaxLastAxis, noGrad, scope, softmax, type Tensor } from "../core/mod.ts";
 import { EMA } from "../core/optim/ema.ts";
 import { getBundle, type SegmentationNetwork } from "../bundles/mod.ts";
 import type { UNetPlan } from "../bundles/unet/planner.ts";
@@ -47,10 +47,10 @@ export class PredictorError extends Error {
   }
 }
 
-/** Segments volumes with a trained network. */
+/** Segments volumes with one trained network, or an ensemble of folds. */
 export class Predictor {
-  /** The network (evaluation mode). */
-  readonly network: SegmentationNetwork;
+  /** The networks (evaluation mode); several when folds are ensembled. */
+  readonly networks: SegmentationNetwork[];
   /** Network plan (patch size). */
   readonly plan: UNetPlan;
   /** Preprocessing applied before the network. */
@@ -60,8 +60,8 @@ export class Predictor {
   /** Image channels expected. */
   readonly channels: number;
 
-  private constructor(network: SegmentationNetwork, facts: ExperimentFacts) {
-    this.network = network;
+  private constructor(networks: SegmentationNetwork[], facts: ExperimentFacts) {
+    this.networks = networks;
     this.plan = facts.plan;
     this.preprocessing = facts.preprocessing;
     this.classes = facts.classes;
@@ -78,6 +78,33 @@ export class Predictor {
    * ```
    */
   static async fromCheckpoint(path: string): Promise<Predictor> {
+    const { network, facts } = await Predictor.#load(path);
+    return new Predictor([network], facts);
+  }
+
+  /**
+   * Ensembles several checkpoints (e.g. the five folds): their softmax probabilities are
+   * averaged. All must share the plan and the preprocessing.
+   */
+  static async fromCheckpoints(paths: readonly string[]): Promise<Predictor> {
+    if (paths.length === 0) throw new PredictorError("no checkpoints to ensemble");
+    const loaded: Array<{ network: SegmentationNetwork; facts: ExperimentFacts }> = [];
+    for (const path of paths) loaded.push(await Predictor.#load(path));
+    const key = (f: ExperimentFacts) =>
+      JSON.stringify([f.plan.patchSize, f.preprocessing, f.classes, f.channels]);
+    const mismatch = loaded.findIndex((l) => key(l.facts) !== key(loaded[0].facts));
+    if (mismatch >= 0) {
+      for (const l of loaded) l.network.dispose();
+      throw new PredictorError(
+        `${paths[mismatch]} was trained with another plan or preprocessing than ${paths[0]}`,
+      );
+    }
+    return new Predictor(loaded.map((l) => l.network), loaded[0].facts);
+  }
+
+  static async #load(
+    path: string,
+  ): Promise<{ network: SegmentationNetwork; facts: ExperimentFacts }> {
     const checkpoint = await loadCheckpoint(path);
     const config = checkpoint.state.config as { extra?: Partial<ExperimentFacts> } | undefined;
     const facts = config?.extra;
@@ -102,7 +129,7 @@ export class Predictor {
       ema.dispose();
     }
     network.eval();
-    return new Predictor(network, full);
+    return { network, facts: full };
   }
 
   /** Segments one volume; the result lies on the input's grid with its geometry. */
@@ -116,16 +143,20 @@ export class Predictor {
     const predicted = noGrad(() =>
       scope(() => {
         const input = volumeToTensor(pre.image);
-        const logits = slidingWindowPredict(
-          (batch: Tensor) => this.network.forward(batch) as Tensor,
-          input,
-          {
+        const predict = (network: SegmentationNetwork) =>
+          slidingWindowPredict((batch: Tensor) => network.forward(batch) as Tensor, input, {
             patchSize: this.plan.patchSize,
             mirrorAxes: options.mirrorAxes ?? [0, 1, 2],
             stepFraction: options.stepFraction,
-          },
-        );
-        return argmaxLastAxis(logits);
+          });
+        if (this.networks.length === 1) return argmaxLastAxis(predict(this.networks[0]));
+        // Ensembles average probabilities (argmax of the sum = argmax of the mean).
+        let total: Tensor | undefined;
+        for (const network of this.networks) {
+          const probabilities = softmax(predict(network), -1);
+          total = total ? add(total, probabilities) : probabilities;
+        }
+        return argmaxLastAxis(total!);
       })
     );
     const labels = await predicted.read();
@@ -141,8 +172,8 @@ export class Predictor {
     await writeVolume(output, mask);
   }
 
-  /** Frees the network's GPU memory. */
+  /** Frees the networks' GPU memory. */
   dispose(): void {
-    this.network.dispose();
+    for (const network of this.networks) network.dispose();
   }
 }

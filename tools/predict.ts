@@ -14,7 +14,9 @@ const USAGE = `Segment images with a trained model.
 
 Usage: deno task predict --model NAME_OR_CHECKPOINT --input DIR_OR_FILE --output DIR
 
-  --model M      a checkpoint file, or a bundled model name (e.g. "hippocampus")
+  --model M      a checkpoint file, several separated by commas (fold ensemble), an
+                 experiment folder holding fold_*/checkpoint_final.safetensors (all folds
+                 ensembled), or a bundled model name (e.g. "hippocampus")
   --input P      an image file, a folder of images (_0000… channel files grouped), or a
                  DICOM series folder
   --output DIR   where <case>.nii.gz files are written
@@ -22,15 +24,32 @@ Usage: deno task predict --model NAME_OR_CHECKPOINT --input DIR_OR_FILE --output
   -h, --help     show this help
 `;
 
-/** Resolves a bundled model name to its checkpoint, or returns the path unchanged. */
-export async function resolveModel(model: string): Promise<string> {
-  if (await Deno.stat(model).then((s) => s.isFile, () => false)) return model;
+/** Resolves `--model` to checkpoint paths (files, a folds folder, or a bundled name). */
+export async function resolveModel(model: string): Promise<string[]> {
+  if (model.includes(",")) {
+    return (await Promise.all(model.split(",").map((m) => resolveModel(m.trim())))).flat();
+  }
+  const info = await Deno.stat(model).catch(() => undefined);
+  if (info?.isFile) return [model];
+  if (info?.isDirectory) {
+    const folds: string[] = [];
+    for await (const entry of Deno.readDir(model)) {
+      const path = `${model.replace(/\/+$/, "")}/${entry.name}/checkpoint_final.safetensors`;
+      if (entry.isDirectory && /^fold_/.test(entry.name) && await isFile(path)) folds.push(path);
+    }
+    if (folds.length) return folds.sort();
+    throw new Error(`${model}: no fold_*/checkpoint_final.safetensors inside`);
+  }
   const bundled = new URL(
     `../bundles/unet/weights/${model}/checkpoint_final.safetensors`,
     import.meta.url,
   ).pathname;
-  if (await Deno.stat(bundled).then((s) => s.isFile, () => false)) return bundled;
+  if (await isFile(bundled)) return [bundled];
   throw new Error(`model "${model}" is neither a checkpoint file nor a bundled model name`);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((s) => s.isFile, () => false);
 }
 
 /** Runs the predict CLI; returns the exit code. */
@@ -61,7 +80,9 @@ export async function predictMain(args: string[]): Promise<number> {
   }
   try {
     await getGpu();
-    const predictor = await Predictor.fromCheckpoint(await resolveModel(values.model));
+    const checkpoints = await resolveModel(values.model);
+    const predictor = await Predictor.fromCheckpoints(checkpoints);
+    if (checkpoints.length > 1) console.log(`ensembling ${checkpoints.length} checkpoints`);
     const inputs = await listPredictionInputs(values.input);
     await Deno.mkdir(values.output, { recursive: true });
     const started = performance.now();

@@ -68,3 +68,32 @@ Deno.test("CLI argument errors are clear and exit with 2", async () => {
     1,
   );
 });
+
+Deno.test("fold ensembles average probabilities; a folds folder resolves to every fold", async () => {
+  const { resolveModel } = await import("../../tools/predict.ts");
+  const root = await Deno.makeTempDir();
+  const data = await writeSyntheticDataset(`${root}/Synthetic`, { cases: 6, size: [16, 16, 12] });
+  const paths: string[] = [];
+  for (const fold of [0, 1]) {
+    const result = await trainFold({
+      data,
+      output: `${root}/runs`,
+      fold,
+      epochs: 1,
+      iterationsPerEpoch: 1,
+      validationIterations: 1,
+      baseFeatures: 4,
+      maxFeatures: 8,
+      skipValidation: true,
+      log: () => {},
+    });
+    paths.push(`${result.experimentDir}/checkpoint_final.safetensors`);
+  }
+  assert.deepEqual(await resolveModel(`${root}/runs/Synthetic/unet`), paths);
+  const ensemble = await Predictor.fromCheckpoints(paths);
+  assert.equal(ensemble.networks.length, 2);
+  const source = await readVolume(`${data}/imagesTr/synthetic_000.nii.gz`);
+  const mask = await ensemble.predictVolume(source, { mirrorAxes: [] });
+  assert.deepEqual(mask.dims, source.dims);
+  ensemble.dispose();
+});

@@ -1,0 +1,78 @@
+/**
+ * `deno task plan --data DIR [--out DIR]`: fingerprints and preprocesses a dataset
+ * (cached) and prints the network plan this adapter would train with — target spacing,
+ * patch size, strides, kernel sizes and features — writing it to `network_plan.json`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { describeGpu, getGpu } from "../core/mod.ts";
+import { atomicWriteTextFile } from "../core/serialize/atomic_write.ts";
+import { planNetwork, prepareDataset } from "../pipeline/mod.ts";
+
+const USAGE = `Plan a network for a dataset on this adapter.
+
+Usage: deno task plan --data DIR [--out DIR] [--base-features N] [--max-features N]
+                      [--max-patch-voxels N]
+`;
+
+/** Runs the plan CLI; returns the exit code. */
+export async function planMain(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        help: { type: "boolean", short: "h" },
+        data: { type: "string" },
+        out: { type: "string", default: "runs" },
+        "base-features": { type: "string" },
+        "max-features": { type: "string" },
+        "max-patch-voxels": { type: "string" },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help || !values.data) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  try {
+    const gpu = await getGpu();
+    const name = values.data.replace(/\/+$/, "").split("/").pop();
+    const work = `${values.out.replace(/\/+$/, "")}/${name}`;
+    const prepared = await prepareDataset(values.data, work);
+    const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    const plan = planNetwork(prepared, {
+      baseFeatures: number(values["base-features"]),
+      maxFeatures: number(values["max-features"]),
+      maxPatchVoxels: number(values["max-patch-voxels"]),
+    });
+    await atomicWriteTextFile(`${work}/network_plan.json`, JSON.stringify(plan, null, 1) + "\n");
+    console.log(`adapter: ${describeGpu(gpu)}`);
+    console.log(
+      `cases: ${prepared.preprocessed.ids.length}, classes: ${prepared.classes}, ` +
+        `channels: ${prepared.channels}`,
+    );
+    console.log(
+      `target spacing (D, H, W): ${plan.spacing.map((s) => s.toFixed(3)).join(" × ")} mm`,
+    );
+    console.log(`patch size: ${plan.patchSize.join(" × ")}`);
+    plan.features.forEach((f, i) =>
+      console.log(
+        `  stage ${i}: ${f} features, stride ${plan.strides[i].join("×")}, ` +
+          `kernel ${plan.kernelSizes[i].join("×")}`,
+      )
+    );
+    console.log(`written: ${work}/network_plan.json`);
+    return 0;
+  } catch (error) {
+    console.error(`plan: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await planMain(Deno.args));
