@@ -210,7 +210,9 @@ export class Trainer {
     const optimizer = this.buildOptimizer(parameters);
     const scheduler = this.buildScheduler();
     const loss = this.buildLoss();
-    const ema = c.emaDecay > 0 ? new EMA(network, { decay: c.emaDecay }) : undefined;
+    // The decay warms up (min(decay, (1 + t) / (10 + t))) so early averages are not
+    // dominated by the random initial weights.
+    const ema = c.emaDecay > 0 ? new EMA(network, { decay: c.emaDecay, warmup: true }) : undefined;
     const pseudo = new PseudoDiceAccumulator(c.classes);
     let history: EpochLog[] = [];
     let start = 0;
@@ -298,8 +300,12 @@ export class Trainer {
       if (history.length) {
         await Deno.copyFile(this.checkpointPath("latest"), this.checkpointPath("final"));
       }
+      // From here on the network holds the averaged weights, as validation and the
+      // predictor (which loads the EMA weights from the checkpoint) use them.
+      ema?.copyTo(network);
     } finally {
       pseudo.dispose();
+      ema?.dispose();
     }
     return { history, bestEpoch, bestScore, stoppedBy };
   }
