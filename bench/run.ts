@@ -7,11 +7,13 @@ import { describeGpu, getGpu } from "../core/mod.ts";
 import { type BenchCase, runGroup } from "./harness.ts";
 import { engineBenchmarks } from "./engine_bench.ts";
 import { normBenchmarks } from "./norm_bench.ts";
+import { convBenchmarks } from "./conv_bench.ts";
 import { dataBenchmarks } from "./data_bench.ts";
 import { samplerBenchmarks } from "./sampler_bench.ts";
 
 const groups: Record<string, BenchCase[]> = {
   engine: engineBenchmarks,
+  conv: convBenchmarks,
   norm: normBenchmarks,
   data: dataBenchmarks,
   sampler: samplerBenchmarks,

@@ -1,7 +1,7 @@
 /**
  * 3-D convolution kernels as implicit GEMM over channels-last volumes (no im2col buffer).
  *
- * Two kernels cover the forward pass, both gradients and the transposed convolution:
+ * Kernels for the forward pass, both gradients and the transposed convolution:
  *
  * - {@link convGatherKernel}: every output voxel gathers input voxels through a
  *   per-axis affine map. An output coordinate `o` reads input coordinate
@@ -12,23 +12,29 @@
  * - {@link convWeightGradKernel}: the weight gradient, a GEMM whose reduction runs over
  *   batch × volume. It is split across workgroups by chunks of voxel rows (partial sums),
  *   and {@link convReduceChunksKernel} sums the chunks in a second pass.
+ * - {@link convTapSumKernel}: with few output channels, the op layer runs the convolution
+ *   as a GEMM to (taps × channels) per input voxel and this kernel gathers the taps.
+ * - {@link convBiasGradKernel}: chunked column sums of the output gradient.
  *
  * Kernel shapes, chosen per adapter class ({@link ConvVariant}):
  * - `subgroup` (8-lane subgroups, llvmpipe): a workgroup is one subgroup. In the `wide`
- *   shape it computes R consecutive output voxels along W × a block of output channels,
- *   each lane owning vec4s of channels; per (tap, input channel) each lane loads R/8
- *   input values and shares them by `subgroupBroadcast`, so no value is loaded twice
- *   (llvmpipe loads storage lane by lane, so loads, not FMAs, limit it). For few output
- *   channels the `narrow` shape turns this around: lanes own voxels and the weights are
- *   broadcast.
+ *   shape it computes R = 32 consecutive output voxels along W × 32 output channels, each
+ *   lane owning a vec4 of channels; per (tap, input channel) each lane loads R/8 input
+ *   values and shares them by `subgroupBroadcast`, so no value is loaded twice (llvmpipe
+ *   loads storage lane by lane with a bounds check, so loads, not FMAs, limit it). The
+ *   input-channel loop is unrolled by 4 with vec4 input loads, which halves the
+ *   execution-mask blends and spills of the accumulators per FMA. For few output channels
+ *   the `narrow` shape turns this around: lanes own voxels and the weights are broadcast.
  * - `portable`: 64 independent invocations per workgroup, each computing a small
  *   register tile; no subgroup operations.
  *
  * Only the tile structure is baked into the WGSL; extents, channel counts and the axis
  * maps arrive at run time in a small `i32` parameter buffer (the last binding), so one
- * pipeline serves every shape: Mesa takes 0.1–0.5 s to compile each of these kernels.
+ * pipeline serves every shape: Mesa takes 0.3–1.5 s to compile each of these kernels.
+ * Integer division, which llvmpipe scalarises per lane, is emitted only for strided maps.
  *
- * Tile parameters live in {@link CONV_TILES}, one entry per adapter class.
+ * Tile parameters live in {@link CONV_TILES}, one entry per adapter class; measurements
+ * behind them are in `bench/NOTES.md`.
  *
  * @module
  */
@@ -182,7 +188,7 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
   const hasDiv = spec.axes.some((a) => a.div > 1);
   const wantUnroll = shape === "narrow" ? 1 : (tiles.wide.unroll ?? 1);
   const unroll = cin % wantUnroll === 0 ? wantUnroll : 1;
-  const vecX = unroll === 4 && (tiles.wide.vecX ?? false);
+  const vecX = unroll % 4 === 0 && (tiles.wide.vecX ?? false);
   const wBlocks = Math.ceil(perPhase / rows);
   const cBlocks = Math.ceil(cout / cols);
   const units = batch * ad.output * ah.output * phases * wBlocks * cBlocks;
@@ -343,9 +349,17 @@ export function convGatherKernel(spec: ConvGatherSpec): ConvKernel {
     emit(`    for (var ci = 0u; ci < cin; ci += ${u32(unroll)}) {`);
     const comp = ["x", "y", "z", "w"];
     for (let j = 0; j < loadRows; j++) {
-      if (vecX) emit(`      let xv${j} = select(vec4<f32>(0.0), x4[(xa${j} + ci) / 4u], v${j});`);
+      for (let k = 0; vecX && k < unroll / 4; k++) {
+        emit(
+          `      let xv${j}_${k} = select(vec4<f32>(0.0), x4[(xa${j} + ci) / 4u + ${
+            u32(k)
+          }], v${j});`,
+        );
+      }
       for (let u = 0; u < unroll; u++) {
-        const value = vecX ? `xv${j}.${comp[u]}` : `select(0.0, x[xa${j} + ci + ${u32(u)}], v${j})`;
+        const value = vecX
+          ? `xv${j}_${u >> 2}.${comp[u & 3]}`
+          : `select(0.0, x[xa${j} + ci + ${u32(u)}], v${j})`;
         emit(`      let x${j}_${u} = ${value};`);
       }
     }

@@ -26,7 +26,7 @@ import {
   convWeightGradPlan,
   type ConvWeightGradSpec,
 } from "../../shaders/conv3d.ts";
-import { bindTensor } from "./run_kernel.ts";
+import { BindingLimitError, bindTensor } from "./run_kernel.ts";
 import { permute, reshape } from "./movement.ts";
 import { full } from "./creation.ts";
 
@@ -123,7 +123,7 @@ function zeroBinding(count: number): Binding {
 function checkBinding(t: Tensor, what: string): void {
   const limit = deviceLimit("maxStorageBufferBindingSize");
   if (t.size * 4 > limit) {
-    throw new RangeError(
+    throw new BindingLimitError(
       `conv: ${what} [${t.shape}] is ${t.size * 4} bytes, over the adapter's ` +
         `${limit}-byte storage binding limit; split the batch or the volume into patches`,
     );
