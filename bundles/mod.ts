@@ -6,3 +6,5 @@
 
 export * from "./bundle.ts";
 export * from "./unet/mod.ts";
+export * from "./vnet/mod.ts";
+export * from "./unetr/mod.ts";

@@ -36,3 +36,4 @@ export * from "./layert.ts";
 export * from "./registry.ts";
 export * from "./presets.ts";
 export * from "./blocks.ts";
+export * from "./transformer.ts";

@@ -28,6 +28,7 @@ interface ExperimentFacts {
   preprocessing: PreprocessingPlan;
   classes: number;
   channels: number;
+  settings?: Record<string, unknown> | null;
 }
 
 /** Options of {@link Predictor.predictVolume}. */
@@ -119,6 +120,7 @@ export class Predictor {
       inChannels: full.channels,
       classes: full.classes,
       plan: full.plan,
+      settings: full.settings ?? undefined,
     });
     network.loadStateDict(checkpoint.model);
     if (checkpoint.ema?.weights.size) {

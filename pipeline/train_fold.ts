@@ -57,6 +57,8 @@ export interface TrainFoldOptions extends NetworkPlanOptions {
   skipValidation?: boolean;
   /** Patch size override (D, H, W). */
   patchSize?: [number, number, number];
+  /** Bundle-specific settings passed to its `buildNetwork` (e.g. UNETR's hidden size). */
+  bundleSettings?: Record<string, unknown>;
   /** Log function (default console.log). */
   log?: (line: string) => void;
 }
@@ -123,7 +125,12 @@ export async function trainFold(options: TrainFoldOptions): Promise<TrainFoldRes
   const inChannels = prepared.channels;
   class BundleTrainer extends Trainer {
     protected override buildNetwork(): AnyModule {
-      return bundle.buildNetwork({ inChannels, classes, plan }) as unknown as AnyModule;
+      return bundle.buildNetwork({
+        inChannels,
+        classes,
+        plan,
+        settings: options.bundleSettings,
+      }) as unknown as AnyModule;
     }
   }
   const extra: { [key: string]: JsonValue } = {
@@ -134,6 +141,7 @@ export async function trainFold(options: TrainFoldOptions): Promise<TrainFoldRes
     channels: inChannels,
     data: options.data,
     fold,
+    settings: (options.bundleSettings ?? null) as JsonValue,
   };
   const trainer = new BundleTrainer({
     outputDir: experimentDir,

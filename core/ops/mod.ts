@@ -32,3 +32,4 @@ export {
   runElementwise,
   type TensorView,
 } from "./run_kernel.ts";
+export * from "./attention.ts";
