@@ -29,6 +29,12 @@ import {
 import { BindingLimitError, bindTensor } from "./run_kernel.ts";
 import { permute, reshape } from "./movement.ts";
 import { full } from "./creation.ts";
+import {
+  biasGradInSlabs,
+  bindingElements,
+  gatherInSlabs,
+  weightGradInSlabs,
+} from "./conv_split.ts";
 
 /** A per-axis setting: one number for all three axes, or (D, H, W). */
 export type Triple = number | readonly [number, number, number];
@@ -143,12 +149,14 @@ export function convGather(
   cout: number,
 ): Tensor {
   const [n, , , , cin] = input.shape;
+  const outSize = n * axes[0].output * axes[1].output * axes[2].output * cout;
+  if (outSize > 0 && cin === 0) throw new RangeError("conv: the input has no channels");
+  checkBinding(weight, "weight");
+  if (outSize > 0 && Math.max(input.size, outSize) > bindingElements()) {
+    return gatherInSlabs(input, weight, bias, axes, cout, convGather);
+  }
   const out = new Tensor([n, axes[0].output, axes[1].output, axes[2].output, cout], "f32");
   if (out.size === 0) return out;
-  if (cin === 0) throw new RangeError("conv: the input has no channels");
-  for (const [t, what] of [[input, "input"], [weight, "weight"], [out, "output"]] as const) {
-    checkBinding(t, what);
-  }
   const variant = convVariant();
   const taps = axes[0].taps * axes[1].taps * axes[2].taps;
   const inVoxels = input.size / cin;
@@ -236,8 +244,9 @@ export function convWeightGrad(
   const cg = g.shape[4];
   const taps = axes[0].taps * axes[1].taps * axes[2].taps;
   if (g.size === 0 || x.size === 0) return full(shape, 0);
-  checkBinding(x, "input");
-  checkBinding(g, "output gradient");
+  if (Math.max(x.size, g.size) > bindingElements()) {
+    return weightGradInSlabs(x, g, axes, shape, strides, convWeightGrad);
+  }
   const spec: ConvWeightGradSpec = {
     batch: x.shape[0],
     axes,
@@ -275,7 +284,7 @@ export function convBiasGrad(g: Tensor): Tensor {
   const channels = g.shape[g.rank - 1];
   const voxels = g.size / Math.max(1, channels);
   if (g.size === 0) return full([channels], 0);
-  checkBinding(g, "output gradient");
+  if (g.size > bindingElements()) return biasGradInSlabs(g, convBiasGrad);
   const cols = Math.ceil(channels / 4) * 4;
   const chunks = Math.max(1, Math.min(Math.ceil(voxels / 1024), Math.ceil(8192 / (cols / 4))));
   const perChunk = Math.ceil(voxels / chunks);

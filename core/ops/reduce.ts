@@ -6,13 +6,14 @@
 
 import { recordOp } from "../autograd.ts";
 import { dispatch } from "../command_queue.ts";
-import { gpu } from "../device.ts";
+import { deviceLimit, gpu } from "../device.ts";
 import { Tensor } from "../tensor.ts";
 import { reduceKernel, type ReduceOp } from "../../shaders/reduce.ts";
 import { foldGrid } from "../../shaders/grid.ts";
-import { bindTensor } from "./run_kernel.ts";
+import { bindTensor, runElementwise } from "./run_kernel.ts";
+import { copyElements, leadingRows } from "./region_copy.ts";
 import { expand, reshape } from "./movement.ts";
-import { div, mul } from "./binary.ts";
+import { copyOf, div, mul } from "./binary.ts";
 import { eq } from "./compare.ts";
 
 /** Axes to reduce: one, several, or all when omitted; negative counts from the end. */
@@ -53,6 +54,9 @@ const CHUNK_LENGTH = 16384;
 /** Records a reduction kernel (two passes when few long reductions would starve the GPU). */
 function reduceRaw(x: Tensor, axes: number[], op: ReduceOp, scale: number): Tensor {
   gpu();
+  if (x.size * 4 > deviceLimit("maxStorageBufferBindingSize")) {
+    return reduceInSlabs(x, axes, op, scale);
+  }
   const kept = reducedShape(x.shape, axes, false);
   let outputs = 1;
   for (const s of kept) outputs *= s;
@@ -71,6 +75,65 @@ function reduceRaw(x: Tensor, axes: number[], op: ReduceOp, scale: number): Tens
   }
   const { code, groups } = reduceKernel({ shape: x.shape, axes, dtype: x.dtype, op, scale });
   dispatch(code, [bindTensor(out), bindTensor(x)], [...foldGrid(groups)]);
+  return out;
+}
+
+/**
+ * A reduction of a tensor larger than one storage binding: slabs of whole rows of axis 0
+ * (or, when one row is still too large, each row on its own, recursively) are copied out
+ * and reduced; a reduced axis 0 combines the slabs' results, a kept one places them.
+ */
+function reduceInSlabs(x: Tensor, axes: number[], op: ReduceOp, scale: number): Tensor {
+  const limit = Math.floor(deviceLimit("maxStorageBufferBindingSize") / 4);
+  const rows = x.shape[0];
+  const row = x.size / rows;
+  const reducesRows = axes.includes(0);
+  const out = new Tensor(reducedShape(x.shape, axes, false), x.dtype);
+  const outRow = reducesRows ? 0 : out.size / rows;
+  const perSlab = Math.floor(limit / row);
+  let total: Tensor | undefined;
+  for (let start = 0; start < rows; start += Math.max(1, perSlab)) {
+    const stop = Math.min(rows, start + Math.max(1, perSlab));
+    const slab = leadingRows(x, start, stop);
+    let part: Tensor;
+    if (perSlab >= 1) {
+      part = reduceRaw(slab, axes, op, scale);
+    } else {
+      // One row exceeds a binding: reduce it as a tensor of one rank less.
+      const inner = reshape(slab, x.shape.slice(1));
+      const innerAxes = axes.filter((a) => a > 0).map((a) => a - 1);
+      part = innerAxes.length
+        ? reduceRaw(inner, innerAxes, op, scale)
+        : scale === 1
+        ? copyOf(inner)
+        : mul(inner, scale);
+      inner.dispose();
+    }
+    slab.dispose();
+    if (reducesRows) {
+      total = total ? combine(total, part, op) : part;
+    } else {
+      copyElements(part, 0, out, start * outRow, part.size);
+      part.dispose();
+    }
+  }
+  if (!reducesRows) return out;
+  out.dispose();
+  // `total` has the kept shape; reshape drops a leading 1 when rows were reduced one by one.
+  const shaped = reshape(total!, reducedShape(x.shape, axes, false));
+  total!.dispose();
+  return shaped;
+}
+
+/** Combines two partial reductions (both disposed) into a new tensor. */
+function combine(a: Tensor, b: Tensor, op: ReduceOp): Tensor {
+  const expression = op === "sum" ? "v0 + v1" : `${op}(v0, v1)`;
+  const out = runElementwise(a.shape, a.dtype, [
+    { tensor: a, strides: a.strides, offset: 0 },
+    { tensor: b, strides: b.strides, offset: 0 },
+  ], expression);
+  a.dispose();
+  b.dispose();
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { strict as assert } from "node:assert";
 import {
   backward,
   gpu,
@@ -142,39 +143,36 @@ const LARGE_GRAD_CASES: ConvCase[] = [
   { x: [1, 3, 9, 33, 1], k: [1, 3, 3], cout: 32, o: { padding: [0, 1, 1], dilation: [1, 2, 1] } },
 ];
 
+/** Forward and all three gradients of one case against the float64 chain rule. */
+async function checkChainRule(c: ConvCase, seed: number, name: string): Promise<void> {
+  const before = memoryStats().liveBuffers;
+  const x = randomPair(c.x, seed);
+  const w = randomPair([...c.k, c.x[4], c.cout], seed + 10);
+  const b = randomPair([c.cout], seed + 20);
+  for (const t of [x.gpu, w.gpu, b.gpu]) t.requiresGrad = true;
+  const opts = refOptions(c.o);
+  const yRef = RC.conv3d(x.ref, w.ref, b.ref, opts);
+  const gyHost = randomValues(yRef.data.length, seed + 30);
+  const { y, loss } = scope(() => {
+    const y = conv3d(x.gpu, w.gpu, b.gpu, c.o);
+    return { y, loss: sum(mul(y, Tensor.from(gyHost, y.shape))) };
+  });
+  backward(loss);
+  const ref = RC.conv3dBackward(x.ref, w.ref, { shape: yRef.shape, data: gyHost }, opts);
+  const tol = { rtol: 1e-3, atol: 1e-3 };
+  assertClose(await y.read(), yRef.data, { ...tol, label: `${name} y` });
+  assertClose(await x.gpu.grad!.read(), ref.gx.data, { ...tol, label: `${name} gx` });
+  assertClose(await w.gpu.grad!.read(), ref.gw.data, { ...tol, label: `${name} gw` });
+  assertClose(await b.gpu.grad!.read(), ref.gb.data, { ...tol, label: `${name} gb` });
+  for (const t of [x.gpu, w.gpu, b.gpu, y, loss]) t.dispose();
+  if (memoryStats().liveBuffers !== before) throw new Error(`${name}: leaked buffers`);
+}
+
 Deno.test("conv3d backward on larger shapes vs float64 chain rule", async () => {
   for (const variant of VARIANTS) {
     await withVariant(variant, async () => {
       for (const [i, c] of LARGE_GRAD_CASES.entries()) {
-        const before = memoryStats().liveBuffers;
-        const x = randomPair(c.x, 200 + i);
-        const w = randomPair([...c.k, c.x[4], c.cout], 210 + i);
-        const b = randomPair([c.cout], 220 + i);
-        for (const t of [x.gpu, w.gpu, b.gpu]) t.requiresGrad = true;
-        const opts = refOptions(c.o);
-        const yRef = RC.conv3d(x.ref, w.ref, b.ref, opts);
-        const gyHost = randomValues(yRef.data.length, 230 + i);
-        const loss = scope(() => {
-          const y = conv3d(x.gpu, w.gpu, b.gpu, c.o);
-          return sum(mul(y, Tensor.from(gyHost, y.shape)));
-        });
-        backward(loss);
-        const ref = RC.conv3dBackward(x.ref, w.ref, { shape: yRef.shape, data: gyHost }, opts);
-        const tol = { rtol: 1e-3, atol: 1e-3 };
-        assertClose(await x.gpu.grad!.read(), ref.gx.data, {
-          ...tol,
-          label: `${variant} ${label(c)} gx`,
-        });
-        assertClose(await w.gpu.grad!.read(), ref.gw.data, {
-          ...tol,
-          label: `${variant} ${label(c)} gw`,
-        });
-        assertClose(await b.gpu.grad!.read(), ref.gb.data, {
-          ...tol,
-          label: `${variant} ${label(c)} gb`,
-        });
-        for (const t of [x.gpu, w.gpu, b.gpu, loss]) t.dispose();
-        if (memoryStats().liveBuffers !== before) throw new Error(`${label(c)}: leaked buffers`);
+        await checkChainRule(c, 200 + i, `${variant} ${label(c)}`);
       }
     });
   }
@@ -267,4 +265,42 @@ Deno.test("conv3d rejects mismatched shapes with messages that say what to do", 
     expectThrow(() => conv3d(x, w, undefined, { dilation: 3 }), /does not fit/);
   });
   for (const t of [x, w, wrong]) t.dispose();
+});
+
+Deno.test("conv3d and its gradients split volumes larger than one storage binding into slabs", async () => {
+  // 16 KiB bindings (4096 floats) hold the weights but no activation below, so the
+  // forward pass, the input, weight and bias gradients and the loss all run slab by slab;
+  // odd depths leave a short last slab, and the last case takes the few-channel path.
+  const cases: ConvCase[] = [
+    { x: [2, 9, 8, 10, 3], k: [3, 3, 3], cout: 4, o: { padding: 1 } },
+    { x: [1, 13, 11, 10, 3], k: [3, 3, 3], cout: 6, o: { stride: 2, padding: [1, 0, 1] } },
+    { x: [1, 17, 9, 9, 4], k: [3, 1, 3], cout: 7, o: { dilation: [2, 1, 1], padding: [2, 0, 1] } },
+    { x: [1, 15, 10, 10, 3], k: [3, 3, 3], cout: 2, o: { padding: 1 } },
+  ];
+  overrideLimit("maxStorageBufferBindingSize", 16384);
+  try {
+    for (const [i, c] of cases.entries()) {
+      assert.ok(c.x.reduce((a, b) => a * b) > 4096, `${label(c)} must exceed the limit`);
+      await checkChainRule(c, 170 + i, `split ${label(c)}`);
+    }
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+});
+
+Deno.test("conv3d names the limit when one depth plane cannot fit a binding", () => {
+  // One input plane holds 32·32·4 floats: three of them (a 3-tap slab) exceed 16 KiB.
+  const x = Tensor.from(new Float32Array(2 * 3 * 32 * 32 * 4), [2, 3, 32, 32, 4]);
+  const w = Tensor.from(new Float32Array(3 * 3 * 3 * 4 * 2), [3, 3, 3, 4, 2]);
+  overrideLimit("maxStorageBufferBindingSize", 16384);
+  try {
+    assert.throws(
+      () => conv3d(x, w, undefined, { padding: 1 }),
+      /depth plane .* storage binding limit/,
+    );
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+  x.dispose();
+  w.dispose();
 });

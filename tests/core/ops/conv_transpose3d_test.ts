@@ -1,4 +1,13 @@
-import { backward, gpu, memoryStats, mul, scope, sum, Tensor } from "../../../core/mod.ts";
+import {
+  backward,
+  gpu,
+  memoryStats,
+  mul,
+  overrideLimit,
+  scope,
+  sum,
+  Tensor,
+} from "../../../core/mod.ts";
 import { overrideConvKernels } from "../../../core/ops/conv3d.ts";
 import {
   convTranspose3d,
@@ -70,46 +79,38 @@ const LARGE_CASES: Case[] = [
   { x: [2, 2, 4, 9, 24], k: [1, 2, 2], cout: 8 },
 ];
 
+/** Forward and all three gradients of one case against the float64 chain rule. */
+async function checkChainRule(c: Case, seed: number, name: string): Promise<void> {
+  const before = memoryStats().liveBuffers;
+  const stride = c.stride ?? c.k;
+  const x = randomPair(c.x, seed);
+  const w = randomPair([...c.k, c.x[4], c.cout], seed + 10);
+  const b = randomPair([c.cout], seed + 20);
+  for (const t of [x.gpu, w.gpu, b.gpu]) t.requiresGrad = true;
+  const yRef = RC.convTranspose3d(x.ref, w.ref, b.ref, stride);
+  const gyHost = randomValues(yRef.data.length, seed + 30);
+  const { y, loss } = scope(() => {
+    const y = convTranspose3d(x.gpu, w.gpu, b.gpu, { stride: stride as [number, number, number] });
+    return { y, loss: sum(mul(y, Tensor.from(gyHost, y.shape))) };
+  });
+  assertShape(y.shape, [c.x[0], ...c.x.slice(1, 4).map((s, d) => s * stride[d]), c.cout]);
+  const tol = { rtol: 1e-3, atol: 1e-3 };
+  assertClose(await y.read(), yRef.data, { ...tol, label: `${name} y` });
+  backward(loss);
+  const gy = { shape: yRef.shape, data: gyHost };
+  const ref = RC.convTranspose3dBackward(x.ref, w.ref, gy, stride);
+  assertClose(await x.gpu.grad!.read(), ref.gx.data, { ...tol, label: `${name} gx` });
+  assertClose(await w.gpu.grad!.read(), ref.gw.data, { ...tol, label: `${name} gw` });
+  assertClose(await b.gpu.grad!.read(), ref.gb.data, { ...tol, label: `${name} gb` });
+  for (const t of [x.gpu, w.gpu, b.gpu, y, loss]) t.dispose();
+  if (memoryStats().liveBuffers !== before) throw new Error(`${name}: leaked buffers`);
+}
+
 Deno.test("convTranspose3d on larger shapes vs float64 chain rule", async () => {
   for (const variant of VARIANTS) {
     await withVariant(variant, async () => {
       for (const [i, c] of LARGE_CASES.entries()) {
-        const before = memoryStats().liveBuffers;
-        const stride = c.stride ?? c.k;
-        const x = randomPair(c.x, 600 + i);
-        const w = randomPair([...c.k, c.x[4], c.cout], 610 + i);
-        const b = randomPair([c.cout], 620 + i);
-        for (const t of [x.gpu, w.gpu, b.gpu]) t.requiresGrad = true;
-        const yRef = RC.convTranspose3d(x.ref, w.ref, b.ref, stride);
-        const gyHost = randomValues(yRef.data.length, 630 + i);
-        const { y, loss } = scope(() => {
-          const y = convTranspose3d(x.gpu, w.gpu, b.gpu);
-          return { y, loss: sum(mul(y, Tensor.from(gyHost, y.shape))) };
-        });
-        assertShape(y.shape, [c.x[0], ...c.x.slice(1, 4).map((s, d) => s * stride[d]), c.cout]);
-        const tol = { rtol: 1e-3, atol: 1e-3 };
-        assertClose(await y.read(), yRef.data, { ...tol, label: `${variant} ${label(c)} y` });
-        backward(loss);
-        const ref = RC.convTranspose3dBackward(
-          x.ref,
-          w.ref,
-          { shape: yRef.shape, data: gyHost },
-          stride,
-        );
-        assertClose(await x.gpu.grad!.read(), ref.gx.data, {
-          ...tol,
-          label: `${variant} ${label(c)} gx`,
-        });
-        assertClose(await w.gpu.grad!.read(), ref.gw.data, {
-          ...tol,
-          label: `${variant} ${label(c)} gw`,
-        });
-        assertClose(await b.gpu.grad!.read(), ref.gb.data, {
-          ...tol,
-          label: `${variant} ${label(c)} gb`,
-        });
-        for (const t of [x.gpu, w.gpu, b.gpu, y, loss]) t.dispose();
-        if (memoryStats().liveBuffers !== before) throw new Error(`${label(c)}: leaked buffers`);
+        await checkChainRule(c, 600 + i, `${variant} ${label(c)}`);
       }
     });
   }
@@ -161,4 +162,18 @@ Deno.test("convTranspose3d rejects mismatched channels", () => {
   }
   if (!/transposedWeightFromTorchLayout/.test(message)) throw new Error(`got "${message}"`);
   for (const t of [x, w]) t.dispose();
+});
+
+Deno.test("convTranspose3d and its gradients split volumes larger than one storage binding", async () => {
+  // 16 KiB bindings (4096 floats): the inputs and upsampled outputs are larger.
+  const cases: Case[] = [
+    { x: [2, 5, 8, 9, 12], k: [2, 2, 2], cout: 6 },
+    { x: [1, 9, 7, 8, 9], k: [1, 2, 2], cout: 5 },
+  ];
+  overrideLimit("maxStorageBufferBindingSize", 16384);
+  try {
+    for (const [i, c] of cases.entries()) await checkChainRule(c, 540 + i, `split ${label(c)}`);
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
 });
