@@ -77,13 +77,7 @@ export function dispatch(
   const pipeline = pipelineFor(code);
   let layout = layouts.get(pipeline);
   if (!layout) layouts.set(pipeline, layout = pipeline.getBindGroupLayout(0));
-  const bindGroup = gpu().device.createBindGroup({
-    layout,
-    entries: bindings.map((b, binding) => ({
-      binding,
-      resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size },
-    })),
-  });
+  const bindGroup = bindGroupFor(pipeline, layout, bindings);
   pass ??= currentEncoder().beginComputePass();
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
@@ -104,6 +98,57 @@ export function copyBuffer(
   endPass();
   currentEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, bytes);
   recorded++;
+}
+
+/**
+ * Bind groups by pipeline and bound buffer ranges. A bind group holds driver memory (on
+ * llvmpipe one mapping each) until JavaScript's garbage collector finalises it, and the
+ * collector does not see that cost: one new group per dispatch ran a training process
+ * out of memory mappings within minutes. Pooled buffers make the same groups recur, so
+ * they are reused; when the cache is full it is dropped and, where the host exposes
+ * `gc()` (`--v8-flags=--expose-gc`), a collection reclaims the dropped groups.
+ */
+const bindGroups = new Map<string, GPUBindGroup>();
+const MAX_BIND_GROUPS = 4096;
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+let bindGroupsCreated = 0;
+
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, id = nextObjectId++);
+  return id;
+}
+
+function bindGroupFor(
+  pipeline: GPUComputePipeline,
+  layout: GPUBindGroupLayout,
+  bindings: Binding[],
+): GPUBindGroup {
+  let key = `${objectId(pipeline)}`;
+  for (const b of bindings) key += `|${objectId(b.buffer)}:${b.offset ?? 0}:${b.size ?? -1}`;
+  let group = bindGroups.get(key);
+  if (group) return group;
+  if (bindGroups.size >= MAX_BIND_GROUPS) {
+    bindGroups.clear();
+    collectGarbage();
+  }
+  group = gpu().device.createBindGroup({
+    layout,
+    entries: bindings.map((b, binding) => ({
+      binding,
+      resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size },
+    })),
+  });
+  bindGroups.set(key, group);
+  bindGroupsCreated++;
+  return group;
+}
+
+/** Runs a full garbage collection when the host exposes one (finalises dropped groups). */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === "function") gc();
 }
 
 function endPass(): void {
@@ -137,8 +182,13 @@ export function setAutoFlushInterval(commands: number): void {
 }
 
 /** Counts of submits and dispatches since start, for tests and benchmarks. */
-export function queueStats(): { submits: number; dispatches: number; pipelines: number } {
-  return { submits, dispatches, pipelines: pipelines.size };
+export function queueStats(): {
+  submits: number;
+  dispatches: number;
+  pipelines: number;
+  bindGroups: number;
+} {
+  return { submits, dispatches, pipelines: pipelines.size, bindGroups: bindGroupsCreated };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import {
+  add,
   assign,
   getGpu,
   matmul,
@@ -12,6 +13,8 @@ import {
   relu,
   scope,
   sub,
+  synchronize,
+  Tensor,
   zeroGrad,
 } from "../../core/mod.ts";
 import { setupGpu } from "../helpers.ts";
@@ -54,4 +57,21 @@ Deno.test("200 training iterations end with the live-buffer count where they sta
   assert.ok(last < first * 0.5, `loss fell from ${first} to ${last}`);
   assert.ok(queueStats().submits < 1000);
   for (const t of [w1, w2, x, y]) t.dispose();
+});
+
+Deno.test("a steady loop reuses its bind groups instead of creating one per dispatch", async () => {
+  // Each bind group holds driver memory until garbage collection; a loop over pooled
+  // buffers must reuse them. A host upload per step cycles through the pool's clean
+  // buffers between submits, so the steps that bind it repeat with that period.
+  const x = Tensor.from(new Float32Array(1000).fill(1), [10, 100]);
+  const step = () => scope(() => mul(add(x, 1), 0.5)).keep();
+  for (let i = 0; i < 20; i++) step().dispose();
+  await synchronize();
+  const before = queueStats();
+  for (let i = 0; i < 200; i++) step().dispose();
+  await synchronize();
+  const after = queueStats();
+  assert.equal(after.dispatches - before.dispatches, 400);
+  assert.equal(after.bindGroups, before.bindGroups, "no new bind groups in a steady loop");
+  x.dispose();
 });
