@@ -174,6 +174,15 @@ export async function trainFold(options: TrainFoldOptions): Promise<TrainFoldRes
   let epoch = 0;
   let best = -Infinity;
   let bestEpoch = 0;
+  trainer.onEpochStart = (next, history) => {
+    epoch = next;
+    for (const entry of history) {
+      if (entry.emaPseudoDice > best) {
+        best = entry.emaPseudoDice;
+        bestEpoch = entry.epoch;
+      }
+    }
+  };
   trainer.onIteration = (i, total) => {
     if (i === 1) {
       bar = new ProgressBar(total, {

@@ -133,6 +133,11 @@ export class Trainer {
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
   /** Called after every training iteration with (iteration, iterationsPerEpoch). */
   onIteration?: (iteration: number, total: number) => void;
+  /**
+   * Called before each epoch with its number and the logs of the epochs before it
+   * (including those restored by a resume).
+   */
+  onEpochStart?: (epoch: number, history: readonly EpochLog[]) => void;
 
   #network?: AnyModule;
 
@@ -240,6 +245,7 @@ export class Trainer {
     let stoppedBy: TrainingResult["stoppedBy"] = "epochs";
     try {
       for (let epoch = start; epoch < c.epochs; epoch++) {
+        this.onEpochStart?.(epoch, history);
         const began = performance.now();
         const learningRate = scheduler.lr(epoch);
         optimizer.lr = learningRate;
