@@ -6,7 +6,17 @@
  * @module
  */
 
-import { add, argmaxLastAxis, noGrad, scope, softmax, type Tensor } from "../core/mod.ts";
+import {
+  add,
+  argmaxLastAxis,
+  deviceLimit,
+  inRowSlabs,
+  noGrad,
+  reshape,
+  scope,
+  softmax,
+  type Tensor,
+} from "../core/mod.ts";
 import { EMA } from "../core/optim/ema.ts";
 import { getBundle, type SegmentationNetwork } from "../bundles/mod.ts";
 import type { UNetPlan } from "../bundles/unet/planner.ts";
@@ -155,7 +165,7 @@ export class Predictor {
         // Ensembles average probabilities (argmax of the sum = argmax of the mean).
         let total: Tensor | undefined;
         for (const network of this.networks) {
-          const probabilities = softmax(predict(network), -1);
+          const probabilities = classProbabilities(predict(network));
           total = total ? add(total, probabilities) : probabilities;
         }
         return argmaxLastAxis(total!);
@@ -178,4 +188,19 @@ export class Predictor {
   dispose(): void {
     for (const network of this.networks) network.dispose();
   }
+}
+
+/**
+ * Softmax over the class axis of logits (D, H, W, K); voxels are independent, so logits
+ * larger than one storage binding are done in slabs of whole voxels.
+ */
+function classProbabilities(logits: Tensor): Tensor {
+  if (logits.size * 4 <= deviceLimit("maxStorageBufferBindingSize")) return softmax(logits, -1);
+  const classes = logits.shape[3];
+  const rows = reshape(logits, [logits.size / classes, classes]);
+  const flat = inRowSlabs(rows, (slab) => softmax(slab, -1));
+  const out = reshape(flat, logits.shape);
+  rows.dispose();
+  flat.dispose();
+  return out;
 }

@@ -6,10 +6,12 @@
  */
 
 import { dispatch } from "../command_queue.ts";
-import { gpu } from "../device.ts";
+import { deviceLimit, gpu } from "../device.ts";
 import { Tensor } from "../tensor.ts";
 import { flatGroupIndex, foldGrid } from "../../shaders/grid.ts";
 import { bindTensor } from "./run_kernel.ts";
+import { inRowSlabs } from "./region_copy.ts";
+import { reshape } from "./movement.ts";
 
 const WORKGROUP = 64;
 
@@ -30,6 +32,15 @@ export function argmaxLastAxis(x: Tensor): Tensor {
   if (x.dtype !== "f32") throw new TypeError(`argmax needs f32, got ${x.dtype}`);
   gpu();
   const classes = x.shape[x.rank - 1];
+  if (x.size * 4 > deviceLimit("maxStorageBufferBindingSize")) {
+    // Rows are independent: argmax slabs of whole voxels and gather the labels.
+    const rows = reshape(x, [x.size / classes, classes]);
+    const flat = inRowSlabs(rows, argmaxLastAxis);
+    rows.dispose();
+    const out = reshape(flat, x.shape.slice(0, -1));
+    flat.dispose();
+    return out;
+  }
   const out = new Tensor(x.shape.slice(0, -1), "i32");
   if (out.size === 0 || classes === 0) return out;
   const groups = Math.ceil(out.size / WORKGROUP);

@@ -33,3 +33,4 @@ export {
   type TensorView,
 } from "./run_kernel.ts";
 export * from "./attention.ts";
+export { copyElements, inRowSlabs, leadingRows } from "./region_copy.ts";

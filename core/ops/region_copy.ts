@@ -8,7 +8,9 @@
  */
 
 import { copyBuffer } from "../command_queue.ts";
+import { deviceLimit } from "../device.ts";
 import { Tensor } from "../tensor.ts";
+import { BindingLimitError } from "./run_kernel.ts";
 
 /** Copies `count` elements of `source` from `sourceStart` into `target` at `targetStart`. */
 export function copyElements(
@@ -34,4 +36,34 @@ export function leadingRows(x: Tensor, start: number, stop: number): Tensor {
   const out = new Tensor([stop - start, ...x.shape.slice(1)], x.dtype);
   copyElements(x, start * row, out, 0, (stop - start) * row);
   return out;
+}
+
+/**
+ * Applies `op` to slabs of whole rows (along axis 0) of `x` that each fit in one storage
+ * binding, for ops whose rows are independent (a last-axis argmax or softmax). Each slab's
+ * result must have the slab's row count as its leading extent; the results are gathered
+ * into one tensor of shape (rows, ...resultRow).
+ */
+export function inRowSlabs(x: Tensor, op: (slab: Tensor) => Tensor): Tensor {
+  const rows = x.shape[0];
+  const row = x.size / Math.max(1, rows);
+  const limit = Math.floor(deviceLimit("maxStorageBufferBindingSize") / 4);
+  const perSlab = Math.floor(limit / Math.max(1, row));
+  if (perSlab < 1) {
+    throw new BindingLimitError(
+      `one row of [${x.shape}] (${row} elements) exceeds the storage binding limit ` +
+        `(${limit * 4} bytes)`,
+    );
+  }
+  let out: Tensor | undefined;
+  for (let start = 0; start < rows; start += perSlab) {
+    const slab = leadingRows(x, start, Math.min(rows, start + perSlab));
+    const result = op(slab);
+    slab.dispose();
+    const resultRow = result.size / slab.shape[0];
+    out ??= new Tensor([rows, ...result.shape.slice(1)], result.dtype);
+    copyElements(result, 0, out, start * resultRow, result.size);
+    result.dispose();
+  }
+  return out ?? new Tensor([0], x.dtype);
 }

@@ -2,8 +2,10 @@ import { strict as assert } from "node:assert";
 import {
   add,
   concat,
+  conv3d,
   memoryStats,
   mul,
+  overrideLimit,
   reshape,
   scope,
   slice,
@@ -88,4 +90,44 @@ Deno.test("sliding window of a position-independent network equals the network o
     for (const t of [image, logits, whole]) t.dispose();
     assert.equal(memoryStats().liveBuffers, start, "no buffers leaked");
   }
+});
+
+Deno.test("volumes larger than one storage binding are cropped and accumulated in depth bands", async () => {
+  // A 3×3×3 convolution makes every window's output depend on its position, so the split
+  // run must reproduce the unsplit one window by window. With 4 KiB bindings (1024 floats)
+  // the image (2 channels) and the accumulators (3 classes) span several bands, and the
+  // second case pads an axis smaller than the patch.
+  const w = Tensor.from(randomValues(27 * 2 * 3, 41), [3, 3, 3, 2, 3]);
+  const net = (batch: Tensor) => conv3d(batch, w, undefined, { padding: 1 });
+  for (
+    const [shape, patch, mirror] of [
+      [[13, 9, 10, 2], [5, 6, 4], [1] as number[]],
+      [[11, 3, 14, 2], [4, 5, 6], [] as number[]],
+    ] as const
+  ) {
+    const start = memoryStats().liveBuffers;
+    const image = Tensor.from(randomValues(shape.reduce((a, b) => a * b, 1), 5), [...shape]);
+    const options = {
+      patchSize: [...patch] as [number, number, number],
+      mirrorAxes: [...mirror],
+      batchSize: 2,
+    };
+    const whole = slidingWindowPredict(net, image, options);
+    overrideLimit("maxStorageBufferBindingSize", 4096);
+    let split: Tensor;
+    try {
+      split = slidingWindowPredict(net, image, options);
+    } finally {
+      overrideLimit("maxStorageBufferBindingSize", undefined);
+    }
+    assert.deepEqual(split.shape, [...shape.slice(0, 3), 3]);
+    assertClose(await split.read(), await whole.read(), {
+      rtol: 1e-5,
+      atol: 1e-5,
+      label: `banded [${shape}]`,
+    });
+    for (const t of [image, whole, split]) t.dispose();
+    assert.equal(memoryStats().liveBuffers, start, "no buffers leaked");
+  }
+  w.dispose();
 });

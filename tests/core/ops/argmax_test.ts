@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { argmaxLastAxis, Tensor } from "../../../core/mod.ts";
+import { argmaxLastAxis, overrideLimit, Tensor } from "../../../core/mod.ts";
 import { randomValues, setupGpu } from "../../helpers.ts";
 
 await setupGpu();
@@ -22,4 +22,23 @@ Deno.test("argmaxLastAxis matches a host argmax on random logits, odd sizes, tie
     }
     x.dispose();
   }
+});
+
+Deno.test("argmaxLastAxis splits logits larger than one storage binding by voxels", async () => {
+  // [7, 9, 11, 3] logits are 2079 floats; 4 KiB bindings hold 1024.
+  const shape = [7, 9, 11, 3];
+  const values = randomValues(7 * 9 * 11 * 3, 77);
+  const x = Tensor.from(values, shape);
+  const whole = await argmaxLastAxis(x).read();
+  overrideLimit("maxStorageBufferBindingSize", 4096);
+  let split: Tensor;
+  try {
+    split = argmaxLastAxis(x);
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+  assert.deepEqual(split.shape, [7, 9, 11]);
+  assert.deepEqual(await split.read(), whole);
+  split.dispose();
+  x.dispose();
 });
