@@ -1,30 +1,22 @@
 /**
  * Checks that a prediction and its reference share one voxel grid, so voxel-wise metrics
- * compare the same points in space.
+ * compare the same points in space. The dims and affine check is the datasets' one
+ * (`data/datasets/grid_check.ts`); this adds the channel count and evaluation's advice.
  *
  * @module
  */
 
 import type { Volume } from "../data/volume.ts";
+import { GridMismatchError } from "../data/datasets/errors.ts";
+import { assertSameGrid as assertSameVolumeGrid } from "../data/datasets/grid_check.ts";
 
-/** A prediction does not lie on its reference's grid; `caseId` names the case. */
-export class GridMismatchError extends Error {
-  /** The case whose prediction and reference differ. */
-  readonly caseId: string;
-
-  /** Builds the error; `problem` says what differs. */
-  constructor(caseId: string, problem: string) {
-    super(
-      `Case "${caseId}": ${problem}. Resample the prediction onto the reference grid ` +
-        `(or export it with the reference's geometry) before evaluating.`,
-    );
-    this.name = "GridMismatchError";
-    this.caseId = caseId;
-  }
-}
+export { GridMismatchError };
 
 /** Default largest difference allowed between affine entries, in millimetres. */
 export const DEFAULT_AFFINE_TOLERANCE = 1e-3;
+
+const ADVICE = "resample the prediction onto the reference grid (or export it with the " +
+  "reference's geometry) before evaluating";
 
 /**
  * Throws a {@link GridMismatchError} unless both volumes have the same dims and channel count
@@ -48,31 +40,14 @@ export function assertSameGrid(
   reference: Volume,
   tolerance: number = DEFAULT_AFFINE_TOLERANCE,
 ): void {
-  const sameDims = prediction.dims.every((n, axis) => n === reference.dims[axis]);
-  if (!sameDims) {
-    throw new GridMismatchError(
-      caseId,
-      `prediction dims [${prediction.dims.join(", ")}] differ from reference dims ` +
-        `[${reference.dims.join(", ")}]`,
-    );
-  }
   if (prediction.channels !== reference.channels) {
     throw new GridMismatchError(
       caseId,
-      `prediction has ${prediction.channels} channels, reference ${reference.channels}`,
+      `the prediction has ${prediction.channels} channels, the reference ${reference.channels}`,
+      ADVICE,
     );
   }
-  for (let entry = 0; entry < 16; entry++) {
-    const predicted = prediction.affine[entry];
-    const expected = reference.affine[entry];
-    if (!(Math.abs(predicted - expected) <= tolerance)) {
-      const row = Math.floor(entry / 4);
-      const column = entry % 4;
-      throw new GridMismatchError(
-        caseId,
-        `affine entry (row ${row}, column ${column}) is ${predicted} in the prediction but ` +
-          `${expected} in the reference (tolerance ${tolerance})`,
-      );
-    }
-  }
+  assertSameVolumeGrid(caseId, prediction, reference, "the prediction", "the reference", {
+    absolute: tolerance,
+  }, ADVICE);
 }

@@ -63,11 +63,16 @@ export class GridMismatchError extends Error {
   /** The case whose volumes disagree. */
   readonly caseId: string;
 
-  /** `detail` says which volumes and what differs (dims or affine). */
-  constructor(caseId: string, detail: string) {
-    super(
-      `case "${caseId}": ${detail}; resample one onto the other's grid before training`,
-    );
+  /**
+   * `detail` says which volumes and what differs (dims, channels or affine); `advice` what
+   * to do about it.
+   */
+  constructor(
+    caseId: string,
+    detail: string,
+    advice = "resample one onto the other's grid before training",
+  ) {
+    super(`case "${caseId}": ${detail}; ${advice}`);
     this.name = "GridMismatchError";
     this.caseId = caseId;
   }

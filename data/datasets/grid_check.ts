@@ -15,6 +15,8 @@ export interface GridTolerance {
    * two volumes (so it is a fraction of a voxel). Default 1e-3.
    */
   relative?: number;
+  /** Largest allowed difference of an affine entry in millimetres; replaces `relative`. */
+  absolute?: number;
 }
 
 /** Largest voxel axis length of an affine (the longest of its first three columns). */
@@ -28,7 +30,8 @@ function largestSpacing(affine: Float64Array): number {
 
 /**
  * Throws {@link GridMismatchError} naming `caseId`, `whatA` and `whatB` when the volumes'
- * dims differ or any affine entry differs by more than the tolerance.
+ * dims differ or any affine entry differs by more than the tolerance; `advice` replaces
+ * the error's default advice.
  *
  * @example
  * ```ts
@@ -46,22 +49,25 @@ export function assertSameGrid(
   whatA: string,
   whatB: string,
   tolerance: GridTolerance = {},
+  advice?: string,
 ): void {
   if (a.dims.some((n, axis) => n !== b.dims[axis])) {
     throw new GridMismatchError(
       caseId,
-      `${whatA} has dims [${a.dims}] but ${whatB} has dims [${b.dims}]`,
+      `${whatA} has dims [${a.dims.join(", ")}] but ${whatB} has dims [${b.dims.join(", ")}]`,
+      advice,
     );
   }
-  const limit = (tolerance.relative ?? 1e-3) *
-    Math.max(largestSpacing(a.affine), largestSpacing(b.affine), 1e-12);
+  const limit = tolerance.absolute ?? (tolerance.relative ?? 1e-3) *
+      Math.max(largestSpacing(a.affine), largestSpacing(b.affine), 1e-12);
   for (let n = 0; n < 12; n++) {
     const difference = Math.abs(a.affine[n] - b.affine[n]);
     if (!(difference <= limit)) {
       throw new GridMismatchError(
         caseId,
-        `${whatA} and ${whatB} have different affines (entry [${n >> 2}][${n & 3}]: ` +
-          `${a.affine[n]} vs ${b.affine[n]})`,
+        `${whatA} and ${whatB} have different affines (row ${n >> 2}, column ${n & 3}: ` +
+          `${a.affine[n]} vs ${b.affine[n]}, tolerance ${limit})`,
+        advice,
       );
     }
   }

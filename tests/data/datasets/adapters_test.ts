@@ -154,7 +154,7 @@ Deno.test("datasets: a label on another grid names the case", async () => {
     assert.match(error.message, /different affines/);
     return true;
   });
-  await assert.rejects(dataset.load("small"), /case "small".*dims \[5,4,3\].*\[5,4,2\]/);
+  await assert.rejects(dataset.load("small"), /case "small".*dims \[5, 4, 3\].*\[5, 4, 2\]/);
   await Deno.remove(root, { recursive: true });
 });
 
