@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./cli.ts";
 import { reorientToCanonical } from "../data/geometry.ts";
 import { readVolume, SUPPORTED_EXTENSIONS, writeVolume } from "../data/formats/mod.ts";
 import type { NonFinitePolicy } from "../data/formats/mod.ts";
@@ -36,33 +36,21 @@ const POLICIES: NonFinitePolicy[] = ["error", "keep", "zero"];
  * ```
  */
 export async function convertMain(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: "boolean", short: "h" },
-        "non-finite": { type: "string", default: "error" },
-        compress: { type: "boolean" },
-        "no-compress": { type: "boolean" },
-        canonical: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(
+    args,
+    {
+      "non-finite": { type: "string", default: "error" },
+      compress: { type: "boolean" },
+      "no-compress": { type: "boolean" },
+      canonical: { type: "boolean" },
+    },
+    USAGE,
+    { positionals: 2 },
+  );
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const policy = values["non-finite"] as NonFinitePolicy;
-  if (
-    positionals.length !== 2 || !POLICIES.includes(policy) ||
-    (values.compress && values["no-compress"])
-  ) {
+  if (!POLICIES.includes(policy) || (values.compress && values["no-compress"])) {
     console.error(USAGE);
     return 2;
   }

@@ -10,23 +10,42 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { describeGpu, getGpu } from "../core/mod.ts";
 import { readVolume } from "../data/formats/mod.ts";
 import { trainFold, writeOverlay, writeSyntheticDataset } from "../pipeline/mod.ts";
+import { parseCommandLine, positiveInteger } from "./cli.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    epochs: { type: "string", default: "12" },
-    iterations: { type: "string", default: "30" },
-    out: { type: "string", default: "runs/demo" },
-    quick: { type: "boolean" },
-  },
-});
+const USAGE = `Trains, predicts and evaluates on a generated synthetic dataset (no download).
+
+Usage: deno task demo [--epochs N] [--iterations N] [--out DIR] [--quick]
+
+  --epochs N       epochs (default 12)
+  --iterations N   iterations per epoch (default 30)
+  --out DIR        output folder (default runs/demo)
+  --quick          2 epochs of 5 iterations (a smoke test)
+  -h, --help       show this help
+`;
+
+const parsed = parseCommandLine(Deno.args, {
+  epochs: { type: "string", default: "12" },
+  iterations: { type: "string", default: "30" },
+  out: { type: "string", default: "runs/demo" },
+  quick: { type: "boolean" },
+}, USAGE);
+if (typeof parsed === "number") Deno.exit(parsed);
+const { values } = parsed;
+let epochs = 2;
+let iterations = 5;
+try {
+  if (!values.quick) {
+    epochs = positiveInteger("epochs", values.epochs)!;
+    iterations = positiveInteger("iterations", values.iterations)!;
+  }
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${USAGE}`);
+  Deno.exit(2);
+}
 const out = values.out.replace(/\/+$/, "");
-const epochs = values.quick ? 2 : Number(values.epochs);
-const iterations = values.quick ? 5 : Number(values.iterations);
 
 const gpu = await getGpu();
 console.log(`adapter: ${describeGpu(gpu)}`);

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { evaluateFolders } from "../evaluation/evaluate_folders.ts";
+import { parseCommandLine } from "./cli.ts";
 
 const USAGE = `Evaluate predicted label maps against references (Dice, IoU, precision, recall,
 volume difference, HD95, HD, ASSD, NSD; distances in mm with the files' voxel spacing).
@@ -52,9 +52,9 @@ function formatMetric(value: number, digits: number): string {
 }
 
 async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandLine(
     args,
-    options: {
+    {
       pred: { type: "string" },
       ref: { type: "string" },
       out: { type: "string" },
@@ -62,21 +62,14 @@ async function main(args: string[]): Promise<number> {
       "nsd-tolerance": { type: "string" },
       "both-empty-score": { type: "string" },
       "skip-missing": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values.pred === undefined || values.ref === undefined) {
-    console.error(`Both --pred and --ref are required.\n\n${USAGE}`);
-    return 2;
-  }
+    USAGE,
+    { required: ["pred", "ref"] },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const { report, jsonPath, csvPath, missingPredictions, predictionsWithoutReference } =
-    await evaluateFolders(values.pred, values.ref, {
+    await evaluateFolders(values.pred!, values.ref!, {
       jsonPath: values.out,
       labels: values.labels === undefined ? undefined : parseLabels(values.labels),
       nsdToleranceMm: values["nsd-tolerance"] === undefined

@@ -6,10 +6,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { describeGpu, getGpu } from "../core/mod.ts";
 import { atomicWriteTextFile } from "../core/serialize/atomic_write.ts";
 import { planNetwork, prepareDataset } from "../pipeline/mod.ts";
+
+import { parseCommandLine, positiveInteger } from "./cli.ts";
 
 const USAGE = `Plan a network for a dataset on this adapter.
 
@@ -19,38 +20,38 @@ Usage: deno task plan --data DIR [--out DIR] [--base-features N] [--max-features
 
 /** Runs the plan CLI; returns the exit code. */
 export async function planMain(args: string[]): Promise<number> {
-  let values;
+  const parsed = parseCommandLine(
+    args,
+    {
+      data: { type: "string" },
+      out: { type: "string", default: "runs" },
+      "base-features": { type: "string" },
+      "max-features": { type: "string" },
+      "max-patch-voxels": { type: "string" },
+    },
+    USAGE,
+    { required: ["data"] },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const data = values.data!;
+  let options;
   try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        help: { type: "boolean", short: "h" },
-        data: { type: "string" },
-        out: { type: "string", default: "runs" },
-        "base-features": { type: "string" },
-        "max-features": { type: "string" },
-        "max-patch-voxels": { type: "string" },
-      },
-    }));
+    options = {
+      baseFeatures: positiveInteger("base-features", values["base-features"]),
+      maxFeatures: positiveInteger("max-features", values["max-features"]),
+      maxPatchVoxels: positiveInteger("max-patch-voxels", values["max-patch-voxels"]),
+    };
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (values.help || !values.data) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
-  }
   try {
     const gpu = await getGpu();
-    const name = values.data.replace(/\/+$/, "").split("/").pop();
+    const name = data.replace(/\/+$/, "").split("/").pop();
     const work = `${values.out.replace(/\/+$/, "")}/${name}`;
-    const prepared = await prepareDataset(values.data, work);
-    const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-    const plan = planNetwork(prepared, {
-      baseFeatures: number(values["base-features"]),
-      maxFeatures: number(values["max-features"]),
-      maxPatchVoxels: number(values["max-patch-voxels"]),
-    });
+    const prepared = await prepareDataset(data, work);
+    const plan = planNetwork(prepared, options);
     await atomicWriteTextFile(`${work}/network_plan.json`, JSON.stringify(plan, null, 1) + "\n");
     console.log(`adapter: ${describeGpu(gpu)}`);
     console.log(

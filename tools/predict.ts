@@ -5,10 +5,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { getGpu } from "../core/mod.ts";
 import { writeVolume } from "../data/formats/mod.ts";
 import { listPredictionInputs, Predictor, readPredictionInput } from "../pipeline/mod.ts";
+
+import { parseCommandLine } from "./cli.ts";
 
 const USAGE = `Segment images with a trained model.
 
@@ -54,44 +55,34 @@ async function isFile(path: string): Promise<boolean> {
 
 /** Runs the predict CLI; returns the exit code. */
 export async function predictMain(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        help: { type: "boolean", short: "h" },
-        model: { type: "string" },
-        input: { type: "string" },
-        output: { type: "string" },
-        "no-mirror": { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.model || !values.input || !values.output) {
-    console.error(`--model, --input and --output are required\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(
+    args,
+    {
+      model: { type: "string" },
+      input: { type: "string" },
+      output: { type: "string" },
+      "no-mirror": { type: "boolean" },
+    },
+    USAGE,
+    { required: ["model", "input", "output"] },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const output = values.output!;
   try {
     await getGpu();
-    const checkpoints = await resolveModel(values.model);
+    const checkpoints = await resolveModel(values.model!);
     const predictor = await Predictor.fromCheckpoints(checkpoints);
     if (checkpoints.length > 1) console.log(`ensembling ${checkpoints.length} checkpoints`);
-    const inputs = await listPredictionInputs(values.input);
-    await Deno.mkdir(values.output, { recursive: true });
+    const inputs = await listPredictionInputs(values.input!);
+    await Deno.mkdir(output, { recursive: true });
     const started = performance.now();
     for (const [i, input] of inputs.entries()) {
       const image = await readPredictionInput(input);
       const mask = await predictor.predictVolume(image, {
         mirrorAxes: values["no-mirror"] ? [] : undefined,
       });
-      const out = `${values.output.replace(/\/+$/, "")}/${input.id}.nii.gz`;
+      const out = `${output.replace(/\/+$/, "")}/${input.id}.nii.gz`;
       await writeVolume(out, mask);
       console.log(`[${i + 1}/${inputs.length}] ${input.id} → ${out}`);
     }

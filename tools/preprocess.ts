@@ -8,7 +8,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { finiteNumber, parseCommandLine, positiveInteger } from "./cli.ts";
 import { openMsdDataset } from "../data/datasets/mod.ts";
 import type { Vec3 } from "../data/geometry.ts";
 import {
@@ -51,22 +51,20 @@ const KINDS: IntensityKind[] = ["zscore", "ct", "rescale", "none"];
  * ```
  */
 export async function preprocessMain(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandLine(
     args,
-    allowPositionals: true,
-    options: {
-      help: { type: "boolean", short: "h" },
+    {
       spacing: { type: "string" },
       intensity: { type: "string" },
       cubic: { type: "boolean" },
       folds: { type: "string", default: "5" },
       seed: { type: "string", default: "12345" },
     },
-  });
-  if (values.help || positionals.length !== 2) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
-  }
+    USAGE,
+    { positionals: 2 },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   const [root, output] = positionals;
   const spacing = values.spacing?.split(",").map(Number);
   if (spacing && (spacing.length !== 3 || spacing.some((s) => !(s > 0)))) {
@@ -76,6 +74,15 @@ export async function preprocessMain(args: string[]): Promise<number> {
   const intensity = values.intensity as IntensityKind | undefined;
   if (intensity && !KINDS.includes(intensity)) {
     console.error(`--intensity must be one of ${KINDS.join(", ")}`);
+    return 2;
+  }
+  let folds = 5;
+  let seed = 12345;
+  try {
+    folds = positiveInteger("folds", values.folds) ?? folds;
+    seed = finiteNumber("seed", values.seed) ?? seed;
+  } catch (error) {
+    console.error((error as Error).message);
     return 2;
   }
   await Deno.mkdir(output, { recursive: true });
@@ -101,8 +108,8 @@ export async function preprocessMain(args: string[]): Promise<number> {
   const splits = await loadOrCreateSplits(
     `${output}/splits.json`,
     cached.ids,
-    Number(values.folds),
-    Number(values.seed),
+    folds,
+    seed,
   );
   const seconds = (performance.now() - started) / 1000;
   console.log(

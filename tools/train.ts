@@ -5,10 +5,18 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { getGpu } from "../core/mod.ts";
 import { bundleNames } from "../bundles/mod.ts";
-import { trainFold } from "../pipeline/mod.ts";
+import { trainFold, type TrainFoldOptions } from "../pipeline/mod.ts";
+import {
+  finiteNumber,
+  numberList,
+  OptionValueError,
+  parseCommandLine,
+  positiveInteger,
+} from "./cli.ts";
+
+type Triple = [number, number, number];
 
 const USAGE = `Train a segmentation model on one cross-validation fold.
 
@@ -33,65 +41,41 @@ Usage: deno task train --data DIR [options]
   -h, --help            show this help
 `;
 
-function positiveInteger(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new Error(`--${name} needs a positive integer, got "${value}"`);
-  }
-  return n;
-}
-
 /** Runs the train CLI; returns the exit code. */
 export async function trainMain(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        help: { type: "boolean", short: "h" },
-        data: { type: "string" },
-        fold: { type: "string", default: "0" },
-        bundle: { type: "string", default: "unet" },
-        out: { type: "string", default: "runs" },
-        epochs: { type: "string" },
-        iterations: { type: "string" },
-        "val-iterations": { type: "string" },
-        "batch-size": { type: "string" },
-        patch: { type: "string" },
-        lr: { type: "string" },
-        "base-features": { type: "string" },
-        "max-features": { type: "string" },
-        seed: { type: "string" },
-        continue: { type: "boolean" },
-        "no-validation": { type: "boolean" },
-        quiet: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.data) {
-    console.error(`--data is required\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(
+    args,
+    {
+      data: { type: "string" },
+      fold: { type: "string", default: "0" },
+      bundle: { type: "string", default: "unet" },
+      out: { type: "string", default: "runs" },
+      epochs: { type: "string" },
+      iterations: { type: "string" },
+      "val-iterations": { type: "string" },
+      "batch-size": { type: "string" },
+      patch: { type: "string" },
+      lr: { type: "string" },
+      "base-features": { type: "string" },
+      "max-features": { type: "string" },
+      seed: { type: "string" },
+      continue: { type: "boolean" },
+      "no-validation": { type: "boolean" },
+      quiet: { type: "boolean" },
+    },
+    USAGE,
+    { required: ["data"] },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  let settings: TrainFoldOptions;
   try {
     const fold = values.fold === "all" ? "all" : Number(values.fold);
     if (fold !== "all" && !(Number.isInteger(fold) && fold >= 0)) {
-      throw new Error(`--fold needs 0-4 or "all", got "${values.fold}"`);
+      throw new OptionValueError(`--fold needs 0-4 or "all", got "${values.fold}"`);
     }
-    const patch = values.patch?.split(",").map(Number);
-    if (patch && (patch.length !== 3 || patch.some((p) => !Number.isInteger(p) || p <= 0))) {
-      throw new Error(`--patch needs D,H,W positive integers, got "${values.patch}"`);
-    }
-    await getGpu();
-    const result = await trainFold({
-      data: values.data,
+    settings = {
+      data: values.data!,
       output: values.out,
       fold,
       bundle: values.bundle,
@@ -99,15 +83,22 @@ export async function trainMain(args: string[]): Promise<number> {
       iterationsPerEpoch: positiveInteger("iterations", values.iterations),
       validationIterations: positiveInteger("val-iterations", values["val-iterations"]),
       batchSize: positiveInteger("batch-size", values["batch-size"]),
-      patchSize: patch as [number, number, number] | undefined,
-      learningRate: values.lr === undefined ? undefined : Number(values.lr),
+      patchSize: numberList("patch", values.patch, 3, true) as Triple | undefined,
+      learningRate: finiteNumber("lr", values.lr),
       baseFeatures: positiveInteger("base-features", values["base-features"]),
       maxFeatures: positiveInteger("max-features", values["max-features"]),
-      seed: values.seed === undefined ? undefined : Number(values.seed),
+      seed: finiteNumber("seed", values.seed),
       continueTraining: values.continue,
       skipValidation: values["no-validation"],
       quiet: values.quiet,
-    });
+    };
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await getGpu();
+    const result = await trainFold(settings);
     if (result.validation) {
       const v = result.validation;
       console.log("\nvalidation Dice (sliding window):");
