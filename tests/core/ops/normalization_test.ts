@@ -1,5 +1,13 @@
 import { throws } from "node:assert/strict";
-import { memoryStats, Tensor } from "../../../core/mod.ts";
+import {
+  backward,
+  memoryStats,
+  mul,
+  overrideLimit,
+  scope,
+  sum,
+  Tensor,
+} from "../../../core/mod.ts";
 import {
   batchNorm,
   groupNorm,
@@ -205,4 +213,77 @@ Deno.test("normalisation arguments are checked with clear errors, nothing leaks"
   for (const t of [x, w, flat]) t.dispose();
   const leaked = memoryStats().liveBuffers - before;
   if (leaked !== 0) throw new Error(`${leaked} buffers leaked`);
+});
+
+/** Output and gradients of `run` on fresh copies of `values`, under an optional limit. */
+async function outputsAndGradients(
+  run: (inputs: Tensor[]) => Tensor,
+  values: Array<{ data: Float64Array; shape: number[] }>,
+  limit: number | undefined,
+): Promise<Float32Array[]> {
+  const inputs = values.map(({ data, shape }) => Tensor.from(data, shape));
+  for (const t of inputs) t.requiresGrad = true;
+  overrideLimit("maxStorageBufferBindingSize", limit);
+  let y: Tensor;
+  try {
+    y = run(inputs);
+    const r = Tensor.from(randomValues(y.size, 91), [...y.shape]);
+    const loss = scope(() => sum(mul(y, r)));
+    backward(loss);
+    loss.dispose();
+    r.dispose();
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+  const out = [await y.read(), ...await Promise.all(inputs.map((t) => t.grad!.read()))];
+  for (const t of [y, ...inputs]) t.dispose();
+  return out as Float32Array[];
+}
+
+Deno.test("normalisations of inputs larger than one storage binding run in slabs of samples", async () => {
+  // 4 KiB bindings (1024 floats); every input below is larger, one sample is not.
+  const cases: Array<{ label: string; shapes: number[][]; run: (t: Tensor[]) => Tensor }> = [
+    {
+      label: "instance norm + LeakyReLU",
+      shapes: [[3, 4, 5, 6, 5], [5], [5]],
+      run: ([x, w, b]) => instanceNormActivation(x, w, b),
+    },
+    {
+      label: "group norm",
+      shapes: [[3, 5, 7, 6], [6], [6]],
+      run: ([x, w, b]) => groupNorm(x, 2, w, b),
+    },
+    {
+      label: "layer norm",
+      shapes: [[40, 7, 6], [6], [6]],
+      run: ([x, w, b]) => layerNorm(x, [6], w, b),
+    },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const before = memoryStats().liveBuffers;
+    const values = c.shapes.map((shape, k) => ({
+      data: randomValues(shape.reduce((a, b) => a * b, 1), 60 + 10 * i + k),
+      shape,
+    }));
+    const whole = await outputsAndGradients(c.run, values, undefined);
+    const split = await outputsAndGradients(c.run, values, 4096);
+    ["y", "dx", "dweight", "dbias"].forEach((name, k) =>
+      assertClose(split[k], whole[k], { rtol: 1e-5, atol: 1e-5, label: `${c.label} ${name}` })
+    );
+    if (memoryStats().liveBuffers !== before) throw new Error(`${c.label}: leaked buffers`);
+  }
+});
+
+Deno.test("batch norm in training cannot split its statistics and says so", () => {
+  const x = Tensor.from(new Float32Array(3 * 20 * 30), [3, 20, 30]);
+  overrideLimit("maxStorageBufferBindingSize", 4096);
+  try {
+    throws(
+      () => batchNorm(x, undefined, undefined, undefined, undefined, { training: true }),
+      /statistics span more than one binding/,
+    );
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+  x.dispose();
 });
