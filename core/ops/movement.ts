@@ -9,7 +9,9 @@ import { recordOp } from "../autograd.ts";
 import { Tensor } from "../tensor.ts";
 import { contiguousStrides, elementCount } from "../../shaders/elementwise.ts";
 import { literal } from "../../shaders/wgsl.ts";
-import { broadcastStrides, runElementwise } from "./run_kernel.ts";
+import { BindingLimitError, broadcastStrides, runElementwise } from "./run_kernel.ts";
+import { deviceLimit } from "../device.ts";
+import { copyElements, leadingRows } from "./region_copy.ts";
 
 /** Resolves one `-1` in a requested shape against an element count. */
 function resolveShape(shape: readonly number[], size: number): number[] {
@@ -97,11 +99,7 @@ function resolveRanges(shape: readonly number[], ranges: ReadonlyArray<SliceRang
 /** A copy of a strided sub-block; axes without a range are taken whole. */
 export function slice(x: Tensor, ranges: ReadonlyArray<SliceRange | undefined>): Tensor {
   const resolved = resolveRanges(x.shape, ranges);
-  const own = x.strides;
-  const shape = resolved.map((r) => r.length);
-  const strides = resolved.map((r, d) => own[d] * r.step);
-  const offset = resolved.reduce((acc, r, d) => acc + r.start * own[d], 0);
-  const out = runElementwise(shape, x.dtype, [{ tensor: x, strides, offset }], "v0");
+  const out = sliceRaw(x, resolved);
   return recordOp(out, "slice", [x], (g) => {
     const gx = runElementwise(x.shape, g.dtype, [], literal(0, g.dtype));
     writeRegion(gx, g, resolved.map((r) => r.start), resolved.map((r) => r.step));
@@ -109,13 +107,75 @@ export function slice(x: Tensor, ranges: ReadonlyArray<SliceRange | undefined>):
   });
 }
 
-/** Writes `source` into the region of `target` starting at `starts` with `steps` (in place). */
+type Resolved = { start: number; step: number; length: number };
+
+function bindingElements(): number {
+  return Math.floor(deviceLimit("maxStorageBufferBindingSize") / 4);
+}
+
+/**
+ * The strided sub-block `resolved` of `x` as a new tensor (not recorded). When `x` or the
+ * block exceeds one storage binding, it is cut along axis 0: slabs of whole rows are
+ * copied out by buffer transfer and sliced on their own (a row still too large is sliced
+ * as a tensor of one rank less).
+ */
+function sliceRaw(x: Tensor, resolved: readonly Resolved[]): Tensor {
+  const shape = resolved.map((r) => r.length);
+  const size = elementCount(shape);
+  const limit = bindingElements();
+  if (Math.max(x.size, size) <= limit || size === 0) {
+    const own = x.strides;
+    const strides = resolved.map((r, d) => own[d] * r.step);
+    const offset = resolved.reduce((acc, r, d) => acc + r.start * own[d], 0);
+    return runElementwise(shape, x.dtype, [{ tensor: x, strides, offset }], "v0");
+  }
+  const out = new Tensor(shape, x.dtype);
+  const [first, ...rest] = resolved;
+  if (x.rank === 1) {
+    if (first.step !== 1) {
+      throw new BindingLimitError(`slice: strided slice of [${x.shape}] exceeds a binding`);
+    }
+    copyElements(x, first.start, out, 0, first.length);
+    return out;
+  }
+  const inRow = x.size / x.shape[0];
+  const outRow = size / first.length;
+  const perSlab = first.step === 1 ? Math.floor(limit / Math.max(inRow, outRow)) : 0;
+  for (let i = 0; i < first.length; i += Math.max(1, perSlab)) {
+    const count = perSlab >= 1 ? Math.min(perSlab, first.length - i) : 1;
+    const row = first.start + i * first.step;
+    const rows = leadingRows(x, row, row + count);
+    let piece: Tensor;
+    if (perSlab >= 1) {
+      piece = sliceRaw(rows, [{ start: 0, step: 1, length: count }, ...rest]);
+    } else {
+      const inner = reshape(rows, x.shape.slice(1));
+      piece = sliceRaw(inner, rest);
+      inner.dispose();
+    }
+    copyElements(piece, 0, out, i * outRow, piece.size);
+    rows.dispose();
+    piece.dispose();
+  }
+  return out;
+}
+
+/**
+ * Writes `source` into the region of `target` starting at `starts` with `steps` (in place).
+ * Tensors larger than one storage binding are handled slab by slab along axis 0: the
+ * target rows are copied out, written, and copied back.
+ */
 function writeRegion(
   target: Tensor,
   source: Tensor,
   starts: readonly number[],
   steps: readonly number[],
 ): void {
+  const limit = bindingElements();
+  if (Math.max(target.size, source.size) > limit && source.size > 0) {
+    writeRegionInSlabs(target, source, starts, steps, limit);
+    return;
+  }
   const own = contiguousStrides(target.shape);
   runElementwise(
     source.shape,
@@ -132,6 +192,43 @@ function writeRegion(
       },
     },
   );
+}
+
+function writeRegionInSlabs(
+  target: Tensor,
+  source: Tensor,
+  starts: readonly number[],
+  steps: readonly number[],
+  limit: number,
+): void {
+  if (target.rank === 1) {
+    if (steps[0] !== 1) {
+      throw new BindingLimitError(`strided write into [${target.shape}] exceeds a binding`);
+    }
+    copyElements(source, 0, target, starts[0], source.size);
+    return;
+  }
+  const targetRow = target.size / target.shape[0];
+  const sourceRow = source.size / source.shape[0];
+  const perSlab = steps[0] === 1 ? Math.floor(limit / Math.max(targetRow, sourceRow)) : 0;
+  for (let j = 0; j < source.shape[0]; j += Math.max(1, perSlab)) {
+    const count = perSlab >= 1 ? Math.min(perSlab, source.shape[0] - j) : 1;
+    const row = starts[0] + j * steps[0];
+    const targetRows = leadingRows(target, row, row + count);
+    const sourceRows = leadingRows(source, j, j + count);
+    if (perSlab >= 1) {
+      writeRegion(targetRows, sourceRows, [0, ...starts.slice(1)], steps);
+    } else {
+      const t = reshape(targetRows, target.shape.slice(1));
+      const src = reshape(sourceRows, source.shape.slice(1));
+      writeRegion(t, src, starts.slice(1), steps.slice(1));
+      t.dispose();
+      src.dispose();
+    }
+    copyElements(targetRows, 0, target, row * targetRow, targetRows.size);
+    targetRows.dispose();
+    sourceRows.dispose();
+  }
 }
 
 /** Pads each axis by `[before, after]` elements of `value` (negative amounts not allowed). */

@@ -4,7 +4,7 @@
  * of the float64 reference.
  */
 
-import { backward, memoryStats, mul, scope, sum, Tensor } from "../../core/mod.ts";
+import { backward, memoryStats, mul, overrideLimit, scope, sum, Tensor } from "../../core/mod.ts";
 import type { Nd } from "../reference/ndarray.ts";
 import {
   assertClose,
@@ -77,4 +77,29 @@ export async function checkOp(c: OpCase): Promise<void> {
   loss?.dispose();
   const after = memoryStats().liveBuffers;
   if (after !== before) throw new Error(`${c.label}: ${after - before} buffers leaked`);
+}
+
+/** Output and gradients of `run` on fresh copies of `values`, under an optional limit. */
+export async function outputsAndGradients(
+  run: (inputs: Tensor[]) => Tensor,
+  values: Array<{ data: Float64Array; shape: number[] }>,
+  limit: number | undefined,
+): Promise<Float32Array[]> {
+  const inputs = values.map(({ data, shape }) => Tensor.from(data, shape));
+  for (const t of inputs) t.requiresGrad = true;
+  overrideLimit("maxStorageBufferBindingSize", limit);
+  let y: Tensor;
+  try {
+    y = run(inputs);
+    const r = Tensor.from(randomValues(y.size, 91), [...y.shape]);
+    const loss = scope(() => sum(mul(y, r)));
+    backward(loss);
+    loss.dispose();
+    r.dispose();
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+  const out = [await y.read(), ...await Promise.all(inputs.map((t) => t.grad!.read()))];
+  for (const t of [y, ...inputs]) t.dispose();
+  return out as Float32Array[];
 }

@@ -7,12 +7,13 @@ import {
   reshape,
   slice,
   squeeze,
+  Tensor,
   transpose,
   unsqueeze,
 } from "../../../core/mod.ts";
 import * as R from "../../reference/ndarray.ts";
-import { checkOp } from "../op_check.ts";
-import { setupGpu } from "../../helpers.ts";
+import { checkOp, outputsAndGradients } from "../op_check.ts";
+import { assertClose, randomValues, setupGpu } from "../../helpers.ts";
 
 await setupGpu();
 
@@ -96,5 +97,46 @@ Deno.test("flip along chosen axes vs float64 with gradients", async () => {
       run: ([x]) => flip(x, axes),
       reference: ([x]) => R.flip(x, axes),
     });
+  }
+});
+
+Deno.test("slice, pad and concat of tensors larger than one storage binding match the unsplit ops", async () => {
+  // 4 KiB bindings (1024 floats). Rows of [6, 9, 40] hold 360 floats (slabs of rows);
+  // rows of [2, 30, 50] hold 1500 (each row is split again, one rank less).
+  const cases: Array<{ label: string; shapes: number[][]; run: (t: Tensor[]) => Tensor }> = [
+    {
+      label: "slice inner axes",
+      shapes: [[6, 9, 40]],
+      run: ([x]) =>
+        slice(x, [{ start: 1 }, { start: 2, stop: 8, step: 2 }, { start: 3, stop: 37 }]),
+    },
+    {
+      label: "slice with a step on axis 0",
+      shapes: [[6, 9, 40]],
+      run: ([x]) => slice(x, [{ start: 0, step: 2 }, undefined, { stop: 30 }]),
+    },
+    {
+      label: "slice of long rows",
+      shapes: [[2, 30, 50]],
+      run: ([x]) => slice(x, [undefined, { start: 1, stop: 29 }]),
+    },
+    { label: "pad", shapes: [[6, 9, 40]], run: ([x]) => pad(x, [[1, 0], [0, 2], [3, 1]], 0.5) },
+    {
+      label: "concat on the last axis",
+      shapes: [[6, 9, 30], [6, 9, 11]],
+      run: (xs) => concat(xs, 2),
+    },
+    { label: "concat on axis 0", shapes: [[2, 30, 50], [1, 30, 50]], run: (xs) => concat(xs, 0) },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const values = c.shapes.map((shape, k) => ({
+      data: randomValues(shape.reduce((a, b) => a * b, 1), 80 + 10 * i + k),
+      shape,
+    }));
+    const whole = await outputsAndGradients(c.run, values, undefined);
+    const split = await outputsAndGradients(c.run, values, 4096);
+    whole.forEach((expected, k) =>
+      assertClose(split[k], expected, { rtol: 0, atol: 0, label: `${c.label} output ${k}` })
+    );
   }
 });

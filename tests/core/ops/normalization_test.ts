@@ -1,13 +1,5 @@
 import { throws } from "node:assert/strict";
-import {
-  backward,
-  memoryStats,
-  mul,
-  overrideLimit,
-  scope,
-  sum,
-  Tensor,
-} from "../../../core/mod.ts";
+import { memoryStats, overrideLimit, Tensor } from "../../../core/mod.ts";
 import {
   batchNorm,
   groupNorm,
@@ -17,7 +9,7 @@ import {
   NormalizationArgumentError,
 } from "../../../core/ops/normalization.ts";
 import * as N from "../../reference/normalization.ts";
-import { checkOp } from "../op_check.ts";
+import { checkOp, outputsAndGradients } from "../op_check.ts";
 import { assertClose, randomValues, setupGpu } from "../../helpers.ts";
 
 await setupGpu();
@@ -214,31 +206,6 @@ Deno.test("normalisation arguments are checked with clear errors, nothing leaks"
   const leaked = memoryStats().liveBuffers - before;
   if (leaked !== 0) throw new Error(`${leaked} buffers leaked`);
 });
-
-/** Output and gradients of `run` on fresh copies of `values`, under an optional limit. */
-async function outputsAndGradients(
-  run: (inputs: Tensor[]) => Tensor,
-  values: Array<{ data: Float64Array; shape: number[] }>,
-  limit: number | undefined,
-): Promise<Float32Array[]> {
-  const inputs = values.map(({ data, shape }) => Tensor.from(data, shape));
-  for (const t of inputs) t.requiresGrad = true;
-  overrideLimit("maxStorageBufferBindingSize", limit);
-  let y: Tensor;
-  try {
-    y = run(inputs);
-    const r = Tensor.from(randomValues(y.size, 91), [...y.shape]);
-    const loss = scope(() => sum(mul(y, r)));
-    backward(loss);
-    loss.dispose();
-    r.dispose();
-  } finally {
-    overrideLimit("maxStorageBufferBindingSize", undefined);
-  }
-  const out = [await y.read(), ...await Promise.all(inputs.map((t) => t.grad!.read()))];
-  for (const t of [y, ...inputs]) t.dispose();
-  return out as Float32Array[];
-}
 
 Deno.test("normalisations of inputs larger than one storage binding run in slabs of samples", async () => {
   // 4 KiB bindings (1024 floats); every input below is larger, one sample is not.
