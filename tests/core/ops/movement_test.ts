@@ -7,7 +7,7 @@ import {
   reshape,
   slice,
   squeeze,
-  Tensor,
+  type Tensor,
   transpose,
   unsqueeze,
 } from "../../../core/mod.ts";
