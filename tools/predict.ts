@@ -9,6 +9,7 @@ import { getGpu } from "../core/mod.ts";
 import { writeVolume } from "../data/formats/mod.ts";
 import { listPredictionInputs, Predictor, readPredictionInput } from "../pipeline/mod.ts";
 
+import { bundledCheckpoint } from "./bundled_weights.ts";
 import { parseCommandLine } from "./cli.ts";
 
 const USAGE = `Segment images with a trained model.
@@ -41,11 +42,8 @@ export async function resolveModel(model: string): Promise<string[]> {
     if (folds.length) return folds.sort();
     throw new Error(`${model}: no fold_*/checkpoint_final.safetensors inside`);
   }
-  const bundled = new URL(
-    `../bundles/unet/weights/${model}/checkpoint_final.safetensors`,
-    import.meta.url,
-  ).pathname;
-  if (await isFile(bundled)) return [bundled];
+  const bundled = await bundledCheckpoint(model);
+  if (bundled) return [bundled];
   throw new Error(`model "${model}" is neither a checkpoint file nor a bundled model name`);
 }
 
