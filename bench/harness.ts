@@ -39,7 +39,19 @@ export interface BenchResult {
   ms_min: number;
   gflops?: number;
   gbps?: number;
-  peer?: { name: string; ms_median: number; gflops?: number; ratio: number };
+  /** The PyTorch timing of the same work; `null` when the case has one but it was skipped. */
+  peer?: PeerResult | null;
+  /** Why the peer was skipped (only with `peer: null`). */
+  peer_skipped?: string;
+}
+
+/** The PyTorch peer's timing of one case. */
+export interface PeerResult {
+  name: string;
+  ms_median: number;
+  gflops?: number;
+  /** PyTorch's time over ours: above 1 means ours is faster. */
+  ratio: number;
 }
 
 function median(values: number[]): number {
@@ -81,24 +93,42 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-/** True when `/usr/bin/python3 -c 'import torch'` works. */
-export async function torchAvailable(): Promise<boolean> {
+/** The interpreter the PyTorch peer runs under. */
+const PYTHON = "/usr/bin/python3";
+
+/**
+ * Why the PyTorch peer cannot run here (`/usr/bin/python3` missing or unable to import
+ * torch), or `undefined` when it can.
+ */
+export async function torchUnavailableReason(): Promise<string | undefined> {
+  let out: Deno.CommandOutput;
   try {
-    const out = await new Deno.Command("/usr/bin/python3", {
+    out = await new Deno.Command(PYTHON, {
       args: ["-c", "import torch"],
       stdout: "null",
-      stderr: "null",
+      stderr: "piped",
     }).output();
-    return out.success;
-  } catch {
-    return false;
+  } catch (e) {
+    return `${PYTHON} could not be started (${(e as Error).message}); ` +
+      "install it with apt-get install -y python3-torch";
   }
+  if (out.success) return undefined;
+  // The last line of the traceback names the error, e.g. "ModuleNotFoundError: ...".
+  const lines = new TextDecoder().decode(out.stderr).trim().split("\n");
+  const cause = lines[lines.length - 1].trim();
+  return `${PYTHON} cannot import torch${cause ? ` (${cause})` : ""}; ` +
+    "install it with apt-get install -y python3-torch";
+}
+
+/** True when `/usr/bin/python3 -c 'import torch'` works. */
+export async function torchAvailable(): Promise<boolean> {
+  return await torchUnavailableReason() === undefined;
 }
 
 /** Runs the PyTorch peer script on a list of cases; returns median ms per case. */
 export async function timeInTorch(cases: Record<string, unknown>[]): Promise<number[]> {
   const script = new URL("./peers/torch_peer.py", import.meta.url).pathname;
-  const child = new Deno.Command("/usr/bin/python3", {
+  const child = new Deno.Command(PYTHON, {
     args: [script],
     stdin: "piped",
     stdout: "piped",
@@ -121,19 +151,27 @@ export async function runGroup(group: string, cases: BenchCase[]): Promise<Bench
     console.log(formatRow(r));
   }
   const withPeer = cases.map((c, i) => [c, results[i]] as const).filter(([c]) => c.peer);
-  if (withPeer.length && await torchAvailable()) {
+  const skipped = withPeer.length ? await torchUnavailableReason() : undefined;
+  if (skipped !== undefined) {
+    console.log(`PyTorch peer skipped: ${skipped}`);
+    for (const [, r] of withPeer) {
+      r.peer = null;
+      r.peer_skipped = skipped;
+    }
+  } else if (withPeer.length) {
     const times = await timeInTorch(withPeer.map(([c]) => ({ ...c.peer, runs: c.runs ?? 5 })));
     withPeer.forEach(([c, r], i) => {
       const ms = times[i];
-      r.peer = {
+      const peer: PeerResult = {
         name: "pytorch-cpu",
         ms_median: round(ms),
         gflops: c.flops ? round(c.flops / (ms * 1e6)) : undefined,
         ratio: round(ms / r.ms_median),
       };
+      r.peer = peer;
       console.log(
         `  vs PyTorch ${r.name} ${JSON.stringify(r.params)}: ${round(ms)} ms ` +
-          `(ours/PyTorch speed ratio ${r.peer.ratio})`,
+          `(ours/PyTorch speed ratio ${peer.ratio})`,
       );
     });
   }

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { memoryStats, permute, RandomGenerator, Tensor } from "../../core/mod.ts";
+import {
+  backward,
+  memoryStats,
+  mul,
+  permute,
+  RandomGenerator,
+  scope,
+  sum,
+  Tensor,
+} from "../../core/mod.ts";
 import { readSafetensors } from "../../core/serialize/safetensors.ts";
 import type { HostTensor } from "../../core/serialize/host_tensor.ts";
 import { Conv2d, Conv3d, ConvTranspose3d } from "../../layers/conv.ts";
@@ -8,7 +17,11 @@ import { InstanceNorm } from "../../layers/normalization.ts";
 import { LeakyReLU } from "../../layers/activation.ts";
 import { assertClose, randomPair, randomValues, setupGpu } from "../helpers.ts";
 import { type Nd, nd, permute as permuteRef } from "../reference/ndarray.ts";
-import { conv3d as conv3dRef, convTranspose3d as convTransposeRef } from "../reference/conv.ts";
+import {
+  conv3d as conv3dRef,
+  conv3dBackward as conv3dBackwardRef,
+  convTranspose3d as convTransposeRef,
+} from "../reference/conv.ts";
 
 await setupGpu();
 
@@ -67,6 +80,47 @@ Deno.test("Conv2d runs as a depth-1 Conv3d with O×I×kH×kW weights", async () 
   assert.deepEqual((await conv.stateDict()).get("weight"), weight);
   for (const t of [y, gpu]) t.dispose();
   conv.dispose();
+});
+
+Deno.test("Conv2d with dilation and anisotropic stride: forward and gradients", async () => {
+  const before = memoryStats().liveBuffers;
+  const conv = new Conv2d({
+    inChannels: 3,
+    outChannels: 5,
+    kernelSize: [3, 2],
+    stride: [2, 1],
+    padding: [2, 1],
+    dilation: [2, 3],
+  });
+  const weight = f32([5, 3, 3, 2], 11);
+  const bias = f32([5], 12);
+  conv.loadStateDict(new Map([["weight", weight], ["bias", bias]]));
+  const { ref, gpu } = randomPair([2, 7, 9, 3], 13);
+  gpu.requiresGrad = true;
+  const options = { stride: [1, 2, 1], padding: [0, 2, 1], dilation: [1, 2, 3] };
+  const x5 = nd(ref.data, [2, 1, 7, 9, 3]);
+  const w5 = permuteRef(nd(weight.data as Float32Array, [5, 3, 1, 3, 2]), [2, 3, 4, 1, 0]);
+  const expected = conv3dRef(x5, w5, toNd(bias), options);
+  // H: ⌊(7 + 4 − 4 − 1) / 2⌋ + 1 = 4; W: (9 + 2 − 3 − 1) + 1 = 8.
+  assert.deepEqual(expected.shape, [2, 1, 4, 8, 5]);
+  const gyHost = randomValues(expected.data.length, 14);
+  const { y, loss } = scope(() => {
+    const y = conv.forward(gpu);
+    return { y, loss: sum(mul(y, Tensor.from(gyHost, y.shape))) };
+  });
+  assert.deepEqual(y.shape, [2, 4, 8, 5]);
+  assertClose(await y.read(), expected.data, { rtol: 1e-4, atol: 1e-5, label: "conv2d dil" });
+  backward(loss);
+  const grads = conv3dBackwardRef(x5, w5, { shape: expected.shape, data: gyHost }, options);
+  const tol = { rtol: 1e-4, atol: 1e-4 };
+  assertClose(await gpu.grad!.read(), grads.gx.data, { ...tol, label: "conv2d dil gx" });
+  // The weight is (1, kH, kW, Cin, Cout) internally, the reference's layout.
+  assert.deepEqual(conv.weight.shape, [1, 3, 2, 3, 5]);
+  assertClose(await conv.weight.grad!.read(), grads.gw.data, { ...tol, label: "conv2d dil gw" });
+  assertClose(await conv.bias!.grad!.read(), grads.gb.data, { ...tol, label: "conv2d dil gb" });
+  for (const t of [y, loss, gpu]) t.dispose();
+  conv.dispose();
+  assert.equal(memoryStats().liveBuffers, before);
 });
 
 Deno.test("ConvTranspose3d loads I×O×k weights and matches the reference", async () => {

@@ -113,6 +113,26 @@ const GRAD_CASES: ConvCase[] = [
   { x: [2, 3, 4, 5, 1], k: [3, 3, 3], cout: 4, o: { dilation: 2, padding: 2 } },
   { x: [1, 4, 5, 5, 12], k: [3, 3, 3], cout: 2, o: { stride: [2, 1, 2], padding: [1, 0, 1] } },
   { x: [1, 3, 3, 6, 2], k: [5, 5, 5], cout: 2, o: { padding: 2 } },
+  // 7×7×7 with padding 3 on a volume smaller than the kernel: most taps land in padding.
+  { x: [2, 3, 3, 5, 2], k: [7, 7, 7], cout: 3, o: { padding: 3 } },
+  // Stride > kernel: input voxels between strides get no taps, so their gradient is 0 and
+  // some phase groups of the input-gradient kernel are empty.
+  { x: [2, 5, 5, 7, 3], k: [1, 1, 1], cout: 5, o: { stride: 2 } },
+  // Stride = kernel, no padding (the non-overlapping downsampling conv); odd sizes leave
+  // a trailing input row untouched.
+  { x: [2, 5, 5, 7, 3], k: [2, 2, 2], cout: 6, o: { stride: 2 } },
+  // One output channel.
+  { x: [2, 3, 4, 5, 3], k: [3, 3, 3], cout: 1, o: { padding: 1 } },
+  { x: [2, 5, 5, 7, 2], k: [5, 5, 5], cout: 3, o: { stride: 2, padding: 2 } },
+  // Anisotropic kernel and dilation; the depth dilation of a 1-tap axis must be a no-op.
+  { x: [2, 3, 7, 6, 3], k: [1, 3, 3], cout: 5, o: { dilation: [3, 2, 1], padding: [0, 2, 1] } },
+  // Depth 1: the 2-D convolution path (Conv2d), strided in H and W, dilated in H.
+  {
+    x: [2, 1, 7, 9, 3],
+    k: [1, 3, 3],
+    cout: 5,
+    o: { stride: [1, 2, 2], padding: [0, 1, 1], dilation: [1, 2, 1] },
+  },
 ];
 
 Deno.test("conv3d backward: input, weight and bias gradients by finite differences", async () => {
