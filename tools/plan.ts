@@ -1,24 +1,41 @@
 /**
  * `deno task plan --data DIR [--out DIR]`: fingerprints and preprocesses a dataset
- * (cached) and prints the network plan this adapter would train with — target spacing,
- * patch size, strides, kernel sizes and features — writing it to `network_plan.json`.
+ * (cached, reusing a `plan.json` written by `deno task preprocess`) and prints the network
+ * plan this adapter would train with — target spacing, patch size, strides, kernel sizes
+ * and features — writing it to `network_plan.json`.
  *
  * @module
  */
 
 import { describeGpu, getGpu } from "../core/mod.ts";
 import { atomicWriteTextFile } from "../core/serialize/atomic_write.ts";
-import { planNetwork, prepareDataset } from "../pipeline/mod.ts";
+import { planNetwork, prepareDataset, preparedWorkDir } from "../pipeline/mod.ts";
 
 import { parseCommandLine, positiveInteger } from "./cli.ts";
 
 const USAGE = `Plan a network for a dataset on this adapter.
 
-Usage: deno task plan --data DIR [--out DIR] [--base-features N] [--max-features N]
-                      [--max-patch-voxels N]
+Usage: deno task plan --data DIR [options]
+
+Prepares the dataset in OUT/<dataset folder name> (the folder \`deno task train\` and
+\`deno task preprocess\` use with the same --out; a plan.json written there by preprocess is
+reused), prints the network plan and writes it to network_plan.json in that folder.
+
+  --data DIR              dataset folder (MSD/nnU-Net layout with dataset.json, or images/ +
+                          labels/)
+  --out DIR               results root (default runs)
+  --base-features N       feature channels of the first stage (default 32; 16 on a CPU
+                          adapter)
+  --max-features N        cap on feature channels (default 320; 128 on a CPU adapter)
+  --max-patch-voxels N    largest patch in voxels (default 128³ = 2097152; 48×64×48 = 147456
+                          on a CPU adapter)
+  -h, --help              show this help
 `;
 
-/** Runs the plan CLI; returns the exit code. */
+/**
+ * Runs the plan CLI; returns the exit code: 0 on success, 1 when the dataset or adapter
+ * cannot be used (one `plan: …` line on stderr), 2 for a usage error.
+ */
 export async function planMain(args: string[]): Promise<number> {
   const parsed = parseCommandLine(
     args,
@@ -47,10 +64,9 @@ export async function planMain(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const gpu = await getGpu();
-    const name = data.replace(/\/+$/, "").split("/").pop();
-    const work = `${values.out.replace(/\/+$/, "")}/${name}`;
+    const work = preparedWorkDir(data, values.out);
     const prepared = await prepareDataset(data, work);
+    const gpu = await getGpu();
     const plan = planNetwork(prepared, options);
     await atomicWriteTextFile(`${work}/network_plan.json`, JSON.stringify(plan, null, 1) + "\n");
     console.log(`adapter: ${describeGpu(gpu)}`);
