@@ -1,7 +1,8 @@
 /**
  * The predictor: loads a trained checkpoint (network, plans, EMA weights), and segments
  * volumes end to end — preprocess exactly as in training, sliding-window prediction with
- * mirroring, argmax, and restoration to the source image's grid and geometry.
+ * mirroring, argmax (or softmax probabilities), and restoration to the source image's grid
+ * and geometry.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import {
   add,
   argmaxLastAxis,
   deviceLimit,
+  div,
   inRowSlabs,
   noGrad,
   reshape,
@@ -29,7 +31,7 @@ import {
 import type { Volume } from "../data/volume.ts";
 import { slidingWindowPredict } from "../inference/mod.ts";
 import { loadCheckpoint } from "../training/checkpoint.ts";
-import { labelsToVolume, volumeToTensor } from "./volume_tensors.ts";
+import { labelsToVolume, probabilitiesToVolume, volumeToTensor } from "./volume_tensors.ts";
 
 /** What a checkpoint must carry (written by `trainFold`) to predict on its own. */
 interface ExperimentFacts {
@@ -41,12 +43,30 @@ interface ExperimentFacts {
   settings?: Record<string, unknown> | null;
 }
 
+/**
+ * What {@link Predictor.predictVolume} returns: `"labels"`, a one-channel uint8 label map;
+ * `"probabilities"`, float32 softmax probabilities with one channel per class.
+ */
+export type PredictionOutput = "labels" | "probabilities";
+
 /** Options of {@link Predictor.predictVolume}. */
 export interface PredictOptions {
-  /** Mirror axes for test-time augmentation (default all three; [] is fastest). */
+  /**
+   * Spatial axes to mirror for test-time augmentation, of the network's (D, H, W) = (k, j, i)
+   * view of the volume (default all three, [0, 1, 2]; [] is fastest).
+   */
   mirrorAxes?: number[];
-  /** Largest step between windows as a fraction of the patch (default 0.5). */
+  /** Largest step between windows as a fraction of the patch, in (0, 1] (default 0.5). */
   stepFraction?: number;
+  /**
+   * `"labels"` (default) or `"probabilities"`: the softmax probabilities, one float32
+   * channel per class (background first; for an ensemble, the mean over its networks),
+   * restored to the source grid like labels are — resampled back (linearly) and un-cropped,
+   * with background probability 1 outside the crop. Each voxel's channels sum to 1, and
+   * {@link labelsFromProbabilities} gives the matching label map (the default labels,
+   * unless preprocessing resampled the image: labels are then interpolated class-wise).
+   */
+  output?: PredictionOutput;
 }
 
 /** Raised when a checkpoint lacks what prediction needs. */
@@ -144,8 +164,22 @@ export class Predictor {
     return { network, facts: full };
   }
 
-  /** Segments one volume; the result lies on the input's grid with its geometry. */
+  /**
+   * Segments one volume; the result (a label map, or class probabilities when
+   * `options.output` is `"probabilities"`) lies on the input's grid with its geometry.
+   *
+   * @example
+   * ```ts ignore
+   * const probabilities = await predictor.predictVolume(image, { output: "probabilities" });
+   * await writeVolume("case_probabilities.nii.gz", probabilities); // 4-D, one volume per class
+   * const mask = labelsFromProbabilities(probabilities);
+   * ```
+   */
   async predictVolume(image: Volume, options: PredictOptions = {}): Promise<Volume> {
+    const output = options.output ?? "labels";
+    if (output !== "labels" && output !== "probabilities") {
+      throw new PredictorError(`output must be "labels" or "probabilities", got "${output}"`);
+    }
     if (image.channels !== this.channels) {
       throw new PredictorError(
         `the model expects ${this.channels} channel(s), the image has ${image.channels}`,
@@ -161,23 +195,33 @@ export class Predictor {
             mirrorAxes: options.mirrorAxes ?? [0, 1, 2],
             stepFraction: options.stepFraction,
           });
-        if (this.networks.length === 1) return argmaxLastAxis(predict(this.networks[0]));
+        if (output === "labels" && this.networks.length === 1) {
+          return argmaxLastAxis(predict(this.networks[0]));
+        }
         // Ensembles average probabilities (argmax of the sum = argmax of the mean).
         let total: Tensor | undefined;
         for (const network of this.networks) {
           const probabilities = classProbabilities(predict(network));
           total = total ? add(total, probabilities) : probabilities;
         }
-        return argmaxLastAxis(total!);
+        if (output === "labels") return argmaxLastAxis(total!);
+        return this.networks.length > 1 ? div(total!, this.networks.length) : total!;
       })
     );
-    const labels = await predicted.read();
+    const values = await predicted.read();
     predicted.dispose();
-    const onGrid = labelsToVolume(labels, pre.image);
+    if (output === "probabilities") {
+      const onGrid = probabilitiesToVolume(values, this.classes, pre.image);
+      return restoreToOriginalGrid(onGrid, pre.inversion, "probabilities");
+    }
+    const onGrid = labelsToVolume(values, pre.image);
     return restoreToOriginalGrid(onGrid, pre.inversion, "label");
   }
 
-  /** Reads `input` (any supported format or a DICOM folder) and writes the segmentation. */
+  /**
+   * Reads `input` (any supported format or a DICOM folder) and writes the segmentation, or
+   * with `output: "probabilities"` the class probabilities (a 4-D float32 volume).
+   */
   async predictFile(input: string, output: string, options: PredictOptions = {}): Promise<void> {
     const image = await readVolume(input);
     const mask = await this.predictVolume(image, options);

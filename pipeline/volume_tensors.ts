@@ -1,6 +1,7 @@
 /**
  * Conversions between volumes (channel-major, i fastest) and channels-last tensors
- * (D, H, W, C), and from predicted label tensors back to volumes on a given grid.
+ * (D, H, W, C), and from predicted label or class-probability tensors back to volumes on a
+ * given grid.
  *
  * @module
  */
@@ -33,6 +34,88 @@ export function labelsToVolume(labels: ArrayLike<number>, grid: Volume): Volume 
     dims: [ni, nj, nk],
     channels: 1,
     affine: Float64Array.from(grid.affine),
+    meta: { description: "mipcandy prediction" },
+  };
+}
+
+/**
+ * A class-probability volume on `grid`'s geometry from predicted probabilities in
+ * channels-last (D, H, W, K) order: one float32 channel per class, background first.
+ *
+ * @example
+ * ```ts
+ * import { probabilitiesToVolume } from "./volume_tensors.ts";
+ * const grid = { data: new Float32Array(2), dims: [2, 1, 1] as [number, number, number],
+ *   channels: 1, affine: Float64Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1),
+ *   meta: {} };
+ * const volume = probabilitiesToVolume(Float32Array.of(0.9, 0.1, 0.3, 0.7), 2, grid);
+ * console.assert(volume.channels === 2 && volume.data[1] === 0.3);
+ * ```
+ */
+export function probabilitiesToVolume(
+  probabilities: ArrayLike<number>,
+  classes: number,
+  grid: Volume,
+): Volume {
+  const [ni, nj, nk] = grid.dims;
+  const voxels = ni * nj * nk;
+  if (!Number.isInteger(classes) || classes < 1 || probabilities.length !== voxels * classes) {
+    throw new RangeError(
+      `${probabilities.length} probabilities for ${classes} class(es) on a grid of ` +
+        `${ni}×${nj}×${nk}`,
+    );
+  }
+  const data = new Float32Array(voxels * classes);
+  for (let c = 0; c < classes; c++) {
+    for (let v = 0; v < voxels; v++) data[c * voxels + v] = probabilities[v * classes + c];
+  }
+  return {
+    data,
+    dims: [ni, nj, nk],
+    channels: classes,
+    affine: Float64Array.from(grid.affine),
+    meta: { description: "mipcandy class probabilities" },
+  };
+}
+
+/**
+ * The label map of a class-probability volume (one channel per class): per voxel the most
+ * probable class, the lowest on ties, on the same grid.
+ *
+ * @example
+ * ```ts
+ * import { labelsFromProbabilities } from "./volume_tensors.ts";
+ * const probabilities = { data: Float32Array.of(0.9, 0.3, 0.1, 0.7),
+ *   dims: [2, 1, 1] as [number, number, number], channels: 2,
+ *   affine: Float64Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1), meta: {} };
+ * const labels = labelsFromProbabilities(probabilities);
+ * console.assert(labels.data[0] === 0 && labels.data[1] === 1);
+ * ```
+ */
+export function labelsFromProbabilities(probabilities: Volume): Volume {
+  const [ni, nj, nk] = probabilities.dims;
+  const voxels = ni * nj * nk;
+  const classes = probabilities.channels;
+  if (classes > 256) throw new RangeError(`${classes} classes do not fit 8-bit labels`);
+  const source = probabilities.data;
+  const data = new Uint8Array(voxels);
+  for (let v = 0; v < voxels; v++) {
+    let best = 0;
+    let bestValue = source[v];
+    for (let c = 1; c < classes; c++) {
+      const value = source[c * voxels + v];
+      if (value > bestValue) {
+        best = c;
+        bestValue = value;
+      }
+    }
+    data[v] = best;
+  }
+  return {
+    data,
+    dims: [ni, nj, nk],
+    channels: 1,
+    affine: Float64Array.from(probabilities.affine),
     meta: { description: "mipcandy prediction" },
   };
 }
