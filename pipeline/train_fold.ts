@@ -15,12 +15,13 @@ import type { EvaluationReport } from "../evaluation/mod.ts";
 import {
   type EpochLog,
   type JsonValue,
-  LocalTracker,
   PatchBatchSource,
   ProgressBar,
   Trainer,
   type TrainingResult,
 } from "../training/mod.ts";
+import { configuredTrackers } from "../training/trackers/configured_trackers.ts";
+import type { Tracker } from "../training/trackers/tracker.ts";
 import { atomicWriteTextFile } from "../core/serialize/atomic_write.ts";
 import { type NetworkPlanOptions, planNetwork } from "./network_plan.ts";
 import { prepareDataset } from "./prepare_dataset.ts";
@@ -51,8 +52,19 @@ export interface TrainFoldOptions extends NetworkPlanOptions {
   seed?: number;
   /** Resume from the latest checkpoint when present. */
   continueTraining?: boolean;
-  /** Print one line per epoch instead of a live progress bar. */
+  /** Print one line per epoch and no progress bar (CI logs). */
   quiet?: boolean;
+  /** Stop after this many epochs without an EMA pseudo-Dice gain above the min delta. */
+  earlyStoppingPatience?: number;
+  /** Gain that resets the early-stopping patience (default 1e-4). */
+  earlyStoppingMinDelta?: number;
+  /**
+   * Report to MLflow / W&B / Notion too when their settings are configured (default true);
+   * the local tracker always runs.
+   */
+  remoteTrackers?: boolean;
+  /** Further trackers to report to. */
+  trackers?: readonly Tracker[];
   /** Skip the final sliding-window validation. */
   skipValidation?: boolean;
   /** Patch size override (D, H, W). */
@@ -75,6 +87,16 @@ export interface TrainFoldResult {
   plan: UNetPlan;
 }
 
+/** Listens for SIGINT where the platform allows it; says whether it does. */
+function addInterruptListener(listener: () => void): boolean {
+  try {
+    Deno.addSignalListener("SIGINT", listener);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function datasetName(path: string): string {
   return path.replace(/\/+$/, "").split("/").pop() || "dataset";
 }
@@ -94,12 +116,13 @@ export async function trainFold(options: TrainFoldOptions): Promise<TrainFoldRes
   const bundle = getBundle(options.bundle ?? "unet");
   const workDir = `${options.output.replace(/\/+$/, "")}/${datasetName(options.data)}`;
   const experimentDir = `${workDir}/${bundle.name}/fold_${fold}`;
-  await Deno.mkdir(experimentDir, { recursive: true });
   log(`adapter: ${describeGpu(gpu())}`);
   const prepared = await prepareDataset(options.data, workDir);
   const split = fold === "all"
     ? { train: [...prepared.preprocessed.ids], val: [...prepared.preprocessed.ids] }
     : selectFold(prepared.splits, fold);
+  // Only now, with the data read and the fold found, does the experiment get a folder.
+  await Deno.mkdir(experimentDir, { recursive: true });
   const plan = planNetwork(prepared, options);
   if (options.patchSize) plan.patchSize = options.patchSize;
   await atomicWriteTextFile(`${experimentDir}/network_plan.json`, JSON.stringify(plan) + "\n");
@@ -151,10 +174,16 @@ export async function trainFold(options: TrainFoldOptions): Promise<TrainFoldRes
     validationIterations: options.validationIterations,
     learningRate: options.learningRate,
     continueTraining: options.continueTraining,
+    earlyStoppingPatience: options.earlyStoppingPatience,
+    earlyStoppingMinDelta: options.earlyStoppingMinDelta,
     seed,
     extra,
   }, data);
-  const tracker = new LocalTracker(experimentDir);
+  const { tracker, names: trackerNames } = await configuredTrackers(experimentDir, {
+    remote: options.remoteTrackers,
+    extra: options.trackers,
+  });
+  if (trackerNames.length > 1) log(`tracking: ${trackerNames.join(", ")}`);
   const started = performance.now();
   await tracker.experimentCreated({
     experimentId: `${datasetName(options.data)}-${bundle.name}-fold_${fold}`,
@@ -184,10 +213,11 @@ export async function trainFold(options: TrainFoldOptions): Promise<TrainFoldRes
     }
   };
   trainer.onIteration = (i, total) => {
+    if (options.quiet) return;
     if (i === 1) {
       bar = new ProgressBar(total, {
         label: `epoch ${epoch}`,
-        interactive: !options.quiet && Deno.stdout.isTerminal(),
+        interactive: Deno.stdout.isTerminal(),
       });
     }
     bar?.update(i);
@@ -218,14 +248,24 @@ export async function trainFold(options: TrainFoldOptions): Promise<TrainFoldRes
       bestScore: best,
       bestEpoch,
       predictedFinalScore: entry.predictedFinalScore,
+      predictedConvergenceEpoch: entry.predictedConvergenceEpoch,
     });
   };
   let training: TrainingResult;
+  // Ctrl-C: the trackers hear of it (the checkpoints are already atomic), then the process
+  // exits with 130; `--continue` resumes from the last finished epoch.
+  const onInterrupt = () => {
+    log("interrupted: resume with --continue");
+    tracker.interrupted("interrupted by SIGINT").catch(() => {}).finally(() => Deno.exit(130));
+  };
+  const listening = addInterruptListener(onInterrupt);
   try {
     training = await trainer.train();
   } catch (error) {
     await tracker.interrupted(error).catch(() => {});
     throw error;
+  } finally {
+    if (listening) Deno.removeSignalListener("SIGINT", onInterrupt);
   }
   let validation: EvaluationReport | undefined;
   if (!options.skipValidation) {

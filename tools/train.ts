@@ -23,7 +23,8 @@ const USAGE = `Train a segmentation model on one cross-validation fold.
 Usage: deno task train --data DIR [options]
 
   --data DIR            dataset folder (MSD/nnU-Net layout with dataset.json, or images/ + labels/)
-  --fold K|all          fold 0-4 of a seeded 5-fold split, or all cases (default 0)
+  --fold K|all          fold of the seeded split (0-4 of 5 unless preprocess chose other
+                        --folds), or all cases (default 0)
   --bundle NAME         model bundle: ${bundleNames().join(", ")} (default unet)
   --out DIR             results root (default runs)
   --epochs N            epochs (default 1000)
@@ -36,8 +37,13 @@ Usage: deno task train --data DIR [options]
   --max-features N      cap on feature channels (default 320; 128 on a CPU adapter)
   --seed N              random seed (default 0)
   --continue            resume from the latest checkpoint in the experiment folder
+  --patience N          stop after N epochs without an EMA pseudo-Dice gain above
+                        --min-delta (default: train every epoch)
+  --min-delta X         gain that resets the patience (default 0.0001)
+  --local-only          report to the local tracker only, even when MLflow, W&B or
+                        Notion settings are configured
   --no-validation       skip the final sliding-window validation
-  --quiet               one line per epoch (for CI logs)
+  --quiet               one line per epoch, no progress bar (for CI logs)
   -h, --help            show this help
 `;
 
@@ -60,6 +66,9 @@ export async function trainMain(args: string[]): Promise<number> {
       "max-features": { type: "string" },
       seed: { type: "string" },
       continue: { type: "boolean" },
+      patience: { type: "string" },
+      "min-delta": { type: "string" },
+      "local-only": { type: "boolean" },
       "no-validation": { type: "boolean" },
       quiet: { type: "boolean" },
     },
@@ -91,6 +100,9 @@ export async function trainMain(args: string[]): Promise<number> {
       continueTraining: values.continue,
       skipValidation: values["no-validation"],
       quiet: values.quiet,
+      earlyStoppingPatience: positiveInteger("patience", values.patience),
+      earlyStoppingMinDelta: nonNegative("min-delta", values["min-delta"]),
+      remoteTrackers: !values["local-only"],
     };
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
@@ -113,6 +125,12 @@ export async function trainMain(args: string[]): Promise<number> {
     console.error(`train: ${(error as Error).message}`);
     return 1;
   }
+}
+
+function nonNegative(name: string, value: string | undefined): number | undefined {
+  const n = finiteNumber(name, value);
+  if (n !== undefined && n < 0) throw new OptionValueError(`--${name} must be ≥ 0, got ${n}`);
+  return n;
 }
 
 if (import.meta.main) Deno.exit(await trainMain(Deno.args));

@@ -12,6 +12,7 @@ import {
   cast,
   concat,
   eq,
+  gt,
   mul,
   noGrad,
   reshape,
@@ -35,11 +36,16 @@ export class PseudoDiceAccumulator {
     this.#counts = zeros([classes - 1, 3]).keep();
   }
 
-  /** Adds one batch: logits (N, D, H, W, K) and labels (N, D, H, W) i32. No GPU sync. */
+  /**
+   * Adds one batch: logits (N, D, H, W, K) and labels (N, D, H, W) i32. No GPU sync. A
+   * single-channel output (K = 1, sigmoid, binary task) predicts class 1 where its logit > 0.
+   */
   add(logits: Tensor, labels: Tensor): void {
     noGrad(() =>
       scope(() => {
-        const predicted = argmaxLastAxis(logits);
+        const predicted = logits.shape.at(-1) === 1
+          ? reshape(cast(gt(logits, 0), "i32"), logits.shape.slice(0, -1))
+          : argmaxLastAxis(logits);
         const rows: Tensor[] = [];
         for (let c = 1; c < this.classes; c++) {
           const p = cast(eq(predicted, c), "f32");

@@ -13,6 +13,7 @@ import {
   globalGenerator,
   noGrad,
   type RandomState,
+  reshape,
   scope,
   type Tensor,
   zeros,
@@ -23,13 +24,14 @@ import type { Optimizer } from "../core/optim/optimizer.ts";
 import { SGD } from "../core/optim/sgd.ts";
 import { PolyLR } from "../core/optim/schedulers/poly.ts";
 import type { LRScheduler } from "../core/optim/schedulers/lr_scheduler.ts";
-import { diceCrossEntropyLoss } from "../core/ops/losses/compound.ts";
+import { diceBceLoss, diceCrossEntropyLoss } from "../core/ops/losses/compound.ts";
 import type { AnyModule } from "../layers/module.ts";
 import type { BatchSource } from "./batch_source.ts";
 import { type JsonValue, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { deepSupervisionLoss, deepSupervisionWeights } from "./deep_supervision.ts";
+import { EarlyStopping } from "./early_stopping.ts";
 import { PseudoDiceAccumulator } from "./pseudo_dice.ts";
-import { predictFinalScore } from "./score_prediction.ts";
+import { predictValidationCurve, type ValidationCurveOptions } from "./score_prediction.ts";
 
 /** Settings of a training run (all but `outputDir` and `classes` have defaults). */
 export interface TrainerConfig {
@@ -55,8 +57,17 @@ export interface TrainerConfig {
   emaDecay?: number;
   /** Stop after this many epochs without EMA pseudo-Dice improvement (default: never). */
   earlyStoppingPatience?: number;
-  /** Improvement needed to reset the patience (default 1e-4). */
+  /**
+   * Improvement of the EMA pseudo-Dice over the best so far needed to reset the patience
+   * (default 1e-4). Smaller gains still update the best checkpoint but do not buy time.
+   */
   earlyStoppingMinDelta?: number;
+  /**
+   * How the final validation score is predicted each epoch from the mean pseudo-Dice curve
+   * (quotient regression). Default: Dice bounds [0, 1], tolerance 0.01, fit from the epoch
+   * the curve reaches three quarters of its maximum.
+   */
+  scorePrediction?: ValidationCurveOptions;
   /** Resume from `outputDir/checkpoint_latest.safetensors` when it exists. */
   continueTraining?: boolean;
   /** Seed of the global GPU random generator (default 0). */
@@ -83,8 +94,10 @@ export interface EpochLog {
   learningRate: number;
   /** Seconds the epoch took. */
   seconds: number;
-  /** Predicted final EMA pseudo-Dice from quotient regression, when a fit succeeded. */
+  /** Predicted final mean pseudo-Dice from quotient regression, when a fit succeeded. */
   predictedFinalScore?: number;
+  /** Epoch (from 0) from which the fitted curve stays within tolerance of that score. */
+  predictedConvergenceEpoch?: number;
 }
 
 /** The result of {@link Trainer.train}. */
@@ -153,6 +166,7 @@ export class Trainer {
       gradientClip: 12,
       emaDecay: 0.999,
       earlyStoppingMinDelta: 1e-4,
+      scorePrediction: { scoreBounds: [0, 1] as const, tolerance: 0.01 },
       continueTraining: false,
       seed: 0,
       extra: {},
@@ -193,9 +207,23 @@ export class Trainer {
     return new PolyLR({ baseLR: this.config.learningRate, totalSteps: this.config.epochs });
   }
 
-  /** Builds the loss for one output (default Dice + cross-entropy). */
+  /**
+   * Builds the loss for one output: Dice + cross-entropy over softmax outputs, and Dice +
+   * BCE when the network has one sigmoid output channel for a single foreground class.
+   */
   protected buildLoss(): LossFunction {
-    return (logits, labels) => diceCrossEntropyLoss(logits, labels);
+    return (logits, labels) =>
+      logits.shape.at(-1) === 1
+        ? diceBceLoss(logits, reshape(labels, [...labels.shape, 1]))
+        : diceCrossEntropyLoss(logits, labels);
+  }
+
+  /**
+   * Weights of the deep-supervision outputs, highest resolution first (default nnU-Net's
+   * 1/2^i with the lowest resolution at 0, normalised to sum to 1). Override to change them.
+   */
+  protected buildDeepSupervisionWeights(outputs: number): number[] {
+    return deepSupervisionWeights(outputs);
   }
 
   /** Path of a checkpoint kind in the output folder. */
@@ -224,6 +252,9 @@ export class Trainer {
     let bestScore = -Infinity;
     let bestEpoch = -1;
     let emaScore = NaN;
+    const stopping = c.earlyStoppingPatience === undefined
+      ? undefined
+      : new EarlyStopping(c.earlyStoppingPatience, c.earlyStoppingMinDelta);
     if (c.continueTraining && await exists(this.checkpointPath("latest"))) {
       const checkpoint = await loadCheckpoint(this.checkpointPath("latest"));
       network.loadStateDict(checkpoint.model);
@@ -238,9 +269,13 @@ export class Trainer {
       }
       history = state.history;
       start = state.epoch + 1;
-      bestScore = state.bestScore;
+      // JSON has no −Infinity: a run that never scored saved null.
+      bestScore = state.bestScore ?? -Infinity;
       bestEpoch = state.bestEpoch;
-      emaScore = state.emaScore;
+      emaScore = state.emaScore ?? NaN;
+      stopping?.setState(
+        state.earlyStopping ?? { referenceScore: bestScore, referenceEpoch: bestEpoch },
+      );
     }
     let stoppedBy: TrainingResult["stoppedBy"] = "epochs";
     try {
@@ -266,13 +301,17 @@ export class Trainer {
           seconds: (performance.now() - began) / 1000,
         };
         history.push(log);
-        const fit = predictFinalScore(
-          history.map((h) => h.epoch + 1),
-          history.map((h) => h.emaPseudoDice),
+        const prediction = predictValidationCurve(
+          history.map((h) => h.epoch),
+          history.map((h) => h.meanPseudoDice),
+          c.scorePrediction,
         );
-        if (fit.ok) log.predictedFinalScore = fit.predictedFinalScore;
+        if (prediction) {
+          log.predictedFinalScore = prediction.finalScore;
+          log.predictedConvergenceEpoch = prediction.convergenceEpoch;
+        }
         scheduler.step();
-        const improved = emaScore > bestScore + c.earlyStoppingMinDelta;
+        const stop = stopping?.update(epoch, emaScore) ?? false;
         if (emaScore > bestScore) {
           bestScore = emaScore;
           bestEpoch = epoch;
@@ -291,20 +330,23 @@ export class Trainer {
             bestScore,
             bestEpoch,
             emaScore,
+            earlyStopping: (stopping?.state() ?? null) as unknown as JsonValue,
             config: this.config as unknown as JsonValue,
           },
         };
         await saveCheckpoint(this.checkpointPath("latest"), checkpoint);
         if (bestEpoch === epoch) await saveCheckpoint(this.checkpointPath("best"), checkpoint);
         await this.onEpochEnd?.(log);
-        const patience = c.earlyStoppingPatience;
-        if (!improved && patience !== undefined && epoch - bestEpoch >= patience) {
+        if (stop) {
           stoppedBy = "early-stopping";
           break;
         }
       }
       if (history.length) {
-        await Deno.copyFile(this.checkpointPath("latest"), this.checkpointPath("final"));
+        // Copied beside the target and renamed, so a crash never leaves a partial final file.
+        const final = this.checkpointPath("final");
+        await Deno.copyFile(this.checkpointPath("latest"), `${final}.partial`);
+        await Deno.rename(`${final}.partial`, final);
       }
       // From here on the network holds the averaged weights, as validation and the
       // predictor (which loads the EMA weights from the checkpoint) use them.
@@ -393,7 +435,13 @@ export class Trainer {
 
   #lossFromOutputs(outputs: Tensor[], label: Tensor, loss: LossFunction): Tensor {
     if (outputs.length === 1) return loss(outputs[0], label);
-    return deepSupervisionLoss(outputs, label, loss, deepSupervisionWeights(outputs.length));
+    const weights = this.buildDeepSupervisionWeights(outputs.length);
+    if (weights.length !== outputs.length || !weights.every((w) => Number.isFinite(w) && w >= 0)) {
+      throw new RangeError(
+        `deep-supervision weights [${weights}] must be ${outputs.length} finite values ≥ 0`,
+      );
+    }
+    return deepSupervisionLoss(outputs, label, loss, weights);
   }
 }
 
@@ -404,9 +452,11 @@ interface SavedState {
   trainData: JsonValue;
   validationData: JsonValue;
   history: EpochLog[];
-  bestScore: number;
+  bestScore: number | null;
   bestEpoch: number;
-  emaScore: number;
+  emaScore: number | null;
+  /** Null without early stopping; absent in checkpoints from before it kept its own state. */
+  earlyStopping?: { referenceScore: number | null; referenceEpoch: number } | null;
 }
 
 function asList(output: Tensor | Tensor[]): Tensor[] {

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { RandomGenerator, relu, type Tensor, Tensor as T } from "../../core/mod.ts";
+import { cast, gt, RandomGenerator, relu, type Tensor, Tensor as T } from "../../core/mod.ts";
+import { diceBceLoss, diceCrossEntropyLoss } from "../../core/ops/losses/compound.ts";
 import { Linear } from "../../layers/linear.ts";
 import { Module } from "../../layers/module.ts";
 import type { BatchSource, TrainingBatch } from "../../training/batch_source.ts";
@@ -104,4 +105,65 @@ Deno.test("training N epochs straight equals N/2, a crash, resume and N/2 more (
   for (const kind of ["latest", "best", "final"]) {
     await Deno.stat(`${dir}/checkpoint_${kind}.safetensors`);
   }
+});
+
+Deno.test("early stopping ends training when the EMA pseudo-Dice stops gaining by min delta", async () => {
+  const dir = await Deno.makeTempDir();
+  // No gain can exceed 2 (Dice ≤ 1), so only epoch 0 counts as an improvement.
+  const result = await new VoxelTrainer(
+    { ...config(dir), earlyStoppingPatience: 2, earlyStoppingMinDelta: 2 },
+    data(),
+  ).train();
+  assert.equal(result.stoppedBy, "early-stopping");
+  assert.equal(result.history.length, 3);
+  await Deno.stat(`${dir}/checkpoint_final.safetensors`);
+});
+
+/** Exposes the default loss and deep-supervision weights. */
+class ExposedTrainer extends VoxelTrainer {
+  loss() {
+    return this.buildLoss();
+  }
+  weights(outputs: number) {
+    return this.buildDeepSupervisionWeights(outputs);
+  }
+}
+
+Deno.test("default loss: Dice + CE for softmax outputs, Dice + BCE for one sigmoid channel", async () => {
+  const trainer = new ExposedTrainer(config(await Deno.makeTempDir()), data());
+  const loss = trainer.loss();
+  const random = seededRandom(3);
+  const labelValues = Int32Array.from({ length: 30 }, () => (random() < 0.4 ? 1 : 0));
+  const labels = T.from(labelValues, [1, 2, 3, 5], "i32");
+  const one = T.from(Float32Array.from({ length: 30 }, () => random() * 4 - 2), [1, 2, 3, 5, 1]);
+  const two = T.from(Float32Array.from({ length: 60 }, () => random() * 4 - 2), [1, 2, 3, 5, 2]);
+  const targets = T.from(Float32Array.from(labelValues), [1, 2, 3, 5, 1]);
+  const close = async (a: Tensor, b: Tensor) =>
+    assert.ok(Math.abs((await a.item()) - (await b.item())) < 1e-6);
+  await close(loss(one, labels), diceBceLoss(one, targets));
+  await close(loss(two, labels), diceCrossEntropyLoss(two, labels));
+  assert.deepEqual(trainer.weights(3), [4 / 6, 2 / 6, 0]);
+});
+
+class BinaryTrainer extends Trainer {
+  protected override buildNetwork(): Module {
+    return new VoxelNet(1);
+  }
+}
+
+/** The synthetic task reduced to class 0 versus the rest, for a one-channel sigmoid net. */
+class BinarySource extends SyntheticSource {
+  override next(): TrainingBatch {
+    const batch = super.next();
+    return { image: batch.image, label: cast(gt(batch.label, 0), "i32") };
+  }
+}
+
+Deno.test("a one-channel sigmoid network trains with Dice + BCE and is scored by pseudo-Dice", async () => {
+  const result = await new BinaryTrainer(
+    { ...config(await Deno.makeTempDir()), classes: 2, epochs: 3 },
+    { train: new BinarySource(1), validation: new BinarySource(2) },
+  ).train();
+  assert.ok(result.history[2].trainLoss < result.history[0].trainLoss, "the loss falls");
+  assert.ok(result.history[2].pseudoDice[0] > 0.8, `Dice ${result.history[2].pseudoDice}`);
 });

@@ -13,7 +13,7 @@
  */
 
 import { atomicWriteFile, atomicWriteTextFile } from "../../core/serialize/atomic_write.ts";
-import { predictFinalScore } from "../score_prediction.ts";
+import { predictValidationCurve } from "../score_prediction.ts";
 import { renderChartPng } from "../report/chart_raster.ts";
 import { renderChartSvg } from "../report/chart_svg.ts";
 import {
@@ -190,16 +190,14 @@ export class LocalTracker implements Tracker {
       record.meanPseudoDice !== undefined && Number.isFinite(record.meanPseudoDice)
     );
     if (validated.length < this.#options.minEpochsForPrediction) return undefined;
-    // The fit wants positive epochs, so they are counted from 1 here.
-    const fit = predictFinalScore(
-      validated.map((record) => record.epoch + 1),
+    const prediction = predictValidationCurve(
+      validated.map((record) => record.epoch),
       validated.map((record) => record.meanPseudoDice!),
+      // Enough epochs were checked above; the fit itself refuses too few points.
+      { scoreBounds: [0, 1], tolerance: 0.01, minEpochs: 0 },
     );
-    if (!fit.ok) return undefined;
-    return {
-      finalScore: fit.predictedFinalScore,
-      convergenceEpoch: fit.convergenceEpoch === undefined ? undefined : fit.convergenceEpoch - 1,
-    };
+    if (!prediction) return undefined;
+    return { finalScore: prediction.finalScore, convergenceEpoch: prediction.convergenceEpoch };
   }
 
   async #writeReport(

@@ -65,7 +65,10 @@ export interface TrackerConfigSources {
   env?: (name: string) => string | undefined;
   /** Config file; default `MIPCANDY_TRACKER_CONFIG` or `~/.config/mipcandy/trackers.json`. */
   configFile?: string;
-  /** The repository, which must not contain the config file; default the working directory. */
+  /**
+   * The repository, which must not contain the config file; default the git work tree around
+   * the working directory (no check outside one).
+   */
   repositoryRoot?: string;
   /** Where warnings go (a file others can read); default `console.warn`. */
   log?: (message: string) => void;
@@ -105,6 +108,21 @@ function absolute(path: string): string {
     else parts.push(part);
   }
   return "/" + parts.join("/");
+}
+
+/** The nearest folder at or above `start` holding `.git`, or undefined. */
+function gitWorkTree(start: string): string | undefined {
+  let folder = absolute(start);
+  while (true) {
+    try {
+      Deno.statSync(`${folder}/.git`);
+      return folder;
+    } catch {
+      const parent = folder.replace(/\/[^/]*$/, "");
+      if (parent === folder || parent === "") return undefined;
+      folder = parent;
+    }
+  }
 }
 
 function defaultConfigFile(env: (name: string) => string | undefined): string | undefined {
@@ -174,9 +192,10 @@ export async function readTrackerEnvironment(
   const file = sources.configFile ?? defaultConfigFile(env);
   let fromFile: Record<string, string> = {};
   if (file !== undefined) {
-    const root = absolute(sources.repositoryRoot ?? Deno.cwd());
+    const rootGiven = sources.repositoryRoot ?? gitWorkTree(Deno.cwd());
+    const root = rootGiven === undefined ? undefined : absolute(rootGiven);
     const path = absolute(file);
-    if (path === root || path.startsWith(root + "/")) {
+    if (root !== undefined && (path === root || path.startsWith(root + "/"))) {
       throw new TrackerConfigError(
         `tracker config ${path} lies inside the repository ${root}; move it outside ` +
           "(e.g. ~/.config/mipcandy/trackers.json) so its secrets are never committed",
