@@ -7,18 +7,7 @@
  * @module
  */
 
-import {
-  add,
-  argmaxLastAxis,
-  deviceLimit,
-  div,
-  inRowSlabs,
-  noGrad,
-  reshape,
-  scope,
-  softmax,
-  type Tensor,
-} from "../core/mod.ts";
+import { add, argmaxLastAxis, div, noGrad, scope, type Tensor } from "../core/mod.ts";
 import { EMA } from "../core/optim/ema.ts";
 import { getBundle, type SegmentationNetwork } from "../bundles/mod.ts";
 import type { UNetPlan } from "../bundles/unet/planner.ts";
@@ -31,6 +20,7 @@ import {
 import type { Volume } from "../data/volume.ts";
 import { slidingWindowPredict } from "../inference/mod.ts";
 import { loadCheckpoint } from "../training/checkpoint.ts";
+import { classLabels, classProbabilities } from "./class_outputs.ts";
 import { labelsToVolume, probabilitiesToVolume, volumeToTensor } from "./volume_tensors.ts";
 
 /** What a checkpoint must carry (written by `trainFold`) to predict on its own. */
@@ -196,7 +186,7 @@ export class Predictor {
             stepFraction: options.stepFraction,
           });
         if (output === "labels" && this.networks.length === 1) {
-          return argmaxLastAxis(predict(this.networks[0]));
+          return classLabels(predict(this.networks[0]));
         }
         // Ensembles average probabilities (argmax of the sum = argmax of the mean).
         let total: Tensor | undefined;
@@ -232,19 +222,4 @@ export class Predictor {
   dispose(): void {
     for (const network of this.networks) network.dispose();
   }
-}
-
-/**
- * Softmax over the class axis of logits (D, H, W, K); voxels are independent, so logits
- * larger than one storage binding are done in slabs of whole voxels.
- */
-function classProbabilities(logits: Tensor): Tensor {
-  if (logits.size * 4 <= deviceLimit("maxStorageBufferBindingSize")) return softmax(logits, -1);
-  const classes = logits.shape[3];
-  const rows = reshape(logits, [logits.size / classes, classes]);
-  const flat = inRowSlabs(rows, (slab) => softmax(slab, -1));
-  const out = reshape(flat, logits.shape);
-  rows.dispose();
-  flat.dispose();
-  return out;
 }

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { argmaxLastAxis, noGrad, scope, type Tensor } from "../core/mod.ts";
+import { noGrad, scope, type Tensor } from "../core/mod.ts";
+import { classLabels } from "./class_outputs.ts";
 import type { Dataset } from "../data/datasets/mod.ts";
 import { writeVolume } from "../data/formats/mod.ts";
 import { type PreprocessedDataset, restoreToOriginalGrid } from "../data/preprocessing/mod.ts";
@@ -54,7 +55,7 @@ export async function validateFold(options: ValidateFoldOptions): Promise<Evalua
             patchSize: options.patchSize,
             mirrorAxes: options.mirrorAxes ?? [0, 1, 2],
           });
-          return argmaxLastAxis(logits);
+          return classLabels(logits);
         })
       );
       const labels = await predictedTensor.read();
