@@ -1,7 +1,8 @@
 /**
  * Chooses the network and patch plan for a prepared dataset on the adapter at hand: full
  * nnU-Net-like sizes on a GPU, a CPU-sized plan (smaller patches, fewer features) on a
- * software adapter such as llvmpipe.
+ * software adapter such as llvmpipe; either way the patch shrinks until the estimated memory
+ * of a training step fits the budget.
  *
  * @module
  */
@@ -18,6 +19,13 @@ export interface NetworkPlanOptions {
   baseFeatures?: number;
   /** Cap on features. */
   maxFeatures?: number;
+  /**
+   * Device memory a training step may use, in GiB (default 8 on a GPU, as nnU-Net plans
+   * for; 4 on a software adapter, where it is host memory).
+   */
+  memoryBudgetGiB?: number;
+  /** Patches per batch, for the memory estimate (default 2). */
+  batchSize?: number;
 }
 
 /** A plan in (D, H, W) order from the dataset's fingerprint and preprocessing plan. */
@@ -37,5 +45,7 @@ export function planNetwork(prepared: PreparedDataset, options: NetworkPlanOptio
     maxPatchVoxels: options.maxPatchVoxels ?? (software ? 48 * 64 * 48 : 128 ** 3),
     baseFeatures: options.baseFeatures ?? (software ? 16 : 32),
     maxFeatures: options.maxFeatures ?? (software ? 128 : 320),
+    memoryBudgetBytes: (options.memoryBudgetGiB ?? (software ? 4 : 8)) * 2 ** 30,
+    batchSize: options.batchSize ?? 2,
   });
 }

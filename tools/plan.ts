@@ -9,9 +9,10 @@
 
 import { describeGpu, getGpu } from "../core/mod.ts";
 import { atomicWriteTextFile } from "../core/serialize/atomic_write.ts";
+import { estimateTrainingBytes } from "../bundles/unet/planner.ts";
 import { planNetwork, prepareDataset, preparedWorkDir } from "../pipeline/mod.ts";
 
-import { parseCommandLine, positiveInteger } from "./cli.ts";
+import { finiteNumber, OptionValueError, parseCommandLine, positiveInteger } from "./cli.ts";
 
 const USAGE = `Plan a network for a dataset on this adapter.
 
@@ -29,6 +30,9 @@ reused), prints the network plan and writes it to network_plan.json in that fold
   --max-features N        cap on feature channels (default 320; 128 on a CPU adapter)
   --max-patch-voxels N    largest patch in voxels (default 128³ = 2097152; 48×64×48 = 147456
                           on a CPU adapter)
+  --memory-budget GIB     memory a training step may use; the patch shrinks to fit (default
+                          8; 4 on a CPU adapter)
+  --batch-size N          patches per batch, for the memory estimate (default 2)
   -h, --help              show this help
 `;
 
@@ -45,6 +49,8 @@ export async function planMain(args: string[]): Promise<number> {
       "base-features": { type: "string" },
       "max-features": { type: "string" },
       "max-patch-voxels": { type: "string" },
+      "memory-budget": { type: "string" },
+      "batch-size": { type: "string" },
     },
     USAGE,
     { required: ["data"] },
@@ -58,7 +64,12 @@ export async function planMain(args: string[]): Promise<number> {
       baseFeatures: positiveInteger("base-features", values["base-features"]),
       maxFeatures: positiveInteger("max-features", values["max-features"]),
       maxPatchVoxels: positiveInteger("max-patch-voxels", values["max-patch-voxels"]),
+      memoryBudgetGiB: finiteNumber("memory-budget", values["memory-budget"]),
+      batchSize: positiveInteger("batch-size", values["batch-size"]),
     };
+    if (options.memoryBudgetGiB !== undefined && !(options.memoryBudgetGiB > 0)) {
+      throw new OptionValueError(`--memory-budget must be > 0, got ${options.memoryBudgetGiB}`);
+    }
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -78,6 +89,13 @@ export async function planMain(args: string[]): Promise<number> {
       `target spacing (D, H, W): ${plan.spacing.map((s) => s.toFixed(3)).join(" × ")} mm`,
     );
     console.log(`patch size: ${plan.patchSize.join(" × ")}`);
+    const bytes = estimateTrainingBytes(
+      plan,
+      prepared.channels,
+      prepared.classes,
+      options.batchSize ?? 2,
+    );
+    console.log(`estimated training memory: ${(bytes / 2 ** 30).toFixed(2)} GiB`);
     plan.features.forEach((f, i) =>
       console.log(
         `  stage ${i}: ${f} features, stride ${plan.strides[i].join("×")}, ` +

@@ -35,6 +35,8 @@ Usage: deno task train --data DIR [options]
   --lr X                initial learning rate (default 0.01)
   --base-features N     feature channels of the first stage (default 32; 16 on a CPU adapter)
   --max-features N      cap on feature channels (default 320; 128 on a CPU adapter)
+  --memory-budget GIB   memory a training step may use; the planned patch shrinks to fit
+                        (default 8; 4 on a CPU adapter)
   --seed N              random seed (default 0)
   --continue            resume from the latest checkpoint in the experiment folder
   --patience N          stop after N epochs without an EMA pseudo-Dice gain above
@@ -64,6 +66,7 @@ export async function trainMain(args: string[]): Promise<number> {
       lr: { type: "string" },
       "base-features": { type: "string" },
       "max-features": { type: "string" },
+      "memory-budget": { type: "string" },
       seed: { type: "string" },
       continue: { type: "boolean" },
       patience: { type: "string" },
@@ -96,6 +99,7 @@ export async function trainMain(args: string[]): Promise<number> {
       learningRate: finiteNumber("lr", values.lr),
       baseFeatures: positiveInteger("base-features", values["base-features"]),
       maxFeatures: positiveInteger("max-features", values["max-features"]),
+      memoryBudgetGiB: positiveNumber("memory-budget", values["memory-budget"]),
       seed: finiteNumber("seed", values.seed),
       continueTraining: values.continue,
       skipValidation: values["no-validation"],
@@ -125,6 +129,12 @@ export async function trainMain(args: string[]): Promise<number> {
     console.error(`train: ${(error as Error).message}`);
     return 1;
   }
+}
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  const n = finiteNumber(name, value);
+  if (n !== undefined && !(n > 0)) throw new OptionValueError(`--${name} must be > 0, got ${n}`);
+  return n;
 }
 
 function nonNegative(name: string, value: string | undefined): number | undefined {
