@@ -64,10 +64,23 @@ export class PseudoDiceAccumulator {
 
   /**
    * Reads the counts (one GPU round trip), returns Dice per foreground class (NaN when a
-   * class occurs in neither prediction nor label), and resets the counters.
+   * class occurs in neither prediction nor label), and resets the counters. An `extra` f32
+   * tensor (the validation loss sum, say) is read in the same round trip.
    */
-  async read(): Promise<{ dice: number[]; tp: number[]; fp: number[]; fn: number[] }> {
-    const values = await this.#counts.read();
+  async read(
+    extra?: Tensor,
+  ): Promise<{ dice: number[]; tp: number[]; fp: number[]; fn: number[]; extra: number[] }> {
+    const packed = extra
+      ? noGrad(() =>
+        scope(() =>
+          concat([reshape(extra, [extra.size]), reshape(this.#counts, [this.#counts.size])])
+        )
+      )
+      : undefined;
+    const all = await (packed ?? this.#counts).read();
+    packed?.dispose();
+    const extraValues = Array.from(all.subarray(0, extra?.size ?? 0));
+    const values = all.subarray(extra?.size ?? 0);
     const tp: number[] = [];
     const fp: number[] = [];
     const fn: number[] = [];
@@ -84,7 +97,7 @@ export class PseudoDiceAccumulator {
       assign(this.#counts, cleared);
       cleared.dispose();
     });
-    return { dice, tp, fp, fn };
+    return { dice, tp, fp, fn, extra: extraValues };
   }
 
   /** Frees the GPU counters. */

@@ -422,10 +422,10 @@ export class Trainer {
     } finally {
       ema?.swapOut();
     }
-    const sum = await total.item();
+    // The loss sum and the counts come back in one round trip.
+    const { dice, extra } = await pseudo.read(total);
     total.dispose();
-    const { dice } = await pseudo.read();
-    return { loss: sum / Math.max(1, c.validationIterations), dice };
+    return { loss: extra[0] / Math.max(1, c.validationIterations), dice };
   }
 
   #loss(network: AnyModule, image: Tensor, label: Tensor, loss: LossFunction): Tensor {

@@ -47,3 +47,18 @@ Deno.test("pseudo-Dice counts match a host count over several batches, then rese
   acc.dispose();
   assert.equal(memoryStats().liveBuffers, start);
 });
+
+Deno.test("pseudo-Dice read carries an extra tensor in the same round trip", async () => {
+  const acc = new PseudoDiceAccumulator(2);
+  const logits = Tensor.from([0, 1, 1, 0, 0, 1, 1, 0], [1, 1, 2, 2, 2]);
+  const labels = Tensor.from([1, 0, 1, 1], [1, 1, 2, 2], "i32");
+  acc.add(logits, labels);
+  const extra = Tensor.from([2.5, -1], [2]);
+  const { dice, tp, fp, fn, extra: values } = await acc.read(extra);
+  // Predicted [1, 0, 1, 0] against [1, 0, 1, 1]: TP 2, FP 0, FN 1.
+  assert.deepEqual([tp[0], fp[0], fn[0]], [2, 0, 1]);
+  assert.equal(dice[0], 4 / 5);
+  assert.deepEqual(values, [2.5, -1]);
+  assert.deepEqual((await acc.read()).extra, []);
+  for (const t of [acc, logits, labels, extra]) t.dispose();
+});
