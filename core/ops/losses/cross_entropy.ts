@@ -3,12 +3,16 @@
  * computes log-softmax and the negative log-likelihood per voxel, one elementwise kernel
  * the gradient softmax − one-hot.
  *
+ * Voxels are independent, so logits larger than one storage binding are processed in slabs
+ * of whole voxels (forward and gradient); the per-voxel losses and validity flags are
+ * gathered into whole tensors first, so the mean divides by the count over all slabs.
+ *
  * @module
  */
 
 import { noGrad, recordOp } from "../../autograd.ts";
 import { dispatch } from "../../command_queue.ts";
-import { gpu } from "../../device.ts";
+import { deviceLimit, gpu } from "../../device.ts";
 import { scope } from "../../scope.ts";
 import { Tensor } from "../../tensor.ts";
 import { foldGrid } from "../../../shaders/grid.ts";
@@ -17,7 +21,8 @@ import { contiguousStrides } from "../../../shaders/elementwise.ts";
 import { literal } from "../../../shaders/wgsl.ts";
 import { div } from "../binary.ts";
 import { sum } from "../reduce.ts";
-import { bindTensor, runElementwise } from "../run_kernel.ts";
+import { BindingLimitError, bindTensor, runElementwise } from "../run_kernel.ts";
+import { copyElements } from "../region_copy.ts";
 import { checkLabels } from "./check.ts";
 
 /** How per-voxel losses are combined. */
@@ -41,7 +46,8 @@ export interface CrossEntropyTerms {
 
 /**
  * Per-voxel cross-entropy and the count of counted voxels; the building block of
- * {@link softmaxCrossEntropy} and the compound losses.
+ * {@link softmaxCrossEntropy} and the compound losses. Logits larger than one storage
+ * binding are processed in slabs of whole voxels.
  */
 export function crossEntropyTerms(
   logits: Tensor,
@@ -54,29 +60,101 @@ export function crossEntropyTerms(
   const perVoxel = new Tensor(labels.shape, "f32");
   const lse = new Tensor(labels.shape, "f32");
   const valid = new Tensor(labels.shape, "f32");
-  if (labels.size > 0) {
-    const { code, groups } = crossEntropyKernel({ voxels: labels.size, classes, ignoreIndex });
-    dispatch(code, [perVoxel, lse, valid, logits, labels].map(bindTensor), foldGrid(groups));
+  const slabs = voxelSlabs(logits, labels.size);
+  for (const [start, count] of slabs ?? [[0, labels.size]]) {
+    if (count === 0) continue;
+    // Unsplit, the whole tensors are bound; split, copies of the slab's voxels.
+    const part = slabs ? rows(logits, start, count, classes) : logits;
+    const truth = slabs ? rows(labels, start, count, 1) : labels;
+    const outputs = slabs
+      ? [0, 1, 2].map(() => new Tensor([count], "f32"))
+      : [perVoxel, lse, valid];
+    const { code, groups } = crossEntropyKernel({ voxels: count, classes, ignoreIndex });
+    dispatch(code, [...outputs, part, truth].map(bindTensor), foldGrid(groups));
+    if (slabs) {
+      [perVoxel, lse, valid].forEach((whole, k) =>
+        copyElements(outputs[k], 0, whole, start, count)
+      );
+      for (const t of [part, truth, ...outputs]) t.dispose();
+    }
   }
+  // Summed over the whole tensor: the count of every slab.
   const counted = noGrad(() => sum(valid));
   valid.dispose();
   recordOp(perVoxel, "softmaxCrossEntropy", [logits], (g) => {
-    // d/dz = g · (softmax(z) − onehot(label)), zero at ignored voxels.
-    const spread = [...contiguousStrides(labels.shape), 0];
-    const onehot = `select(0.0, 1.0, i32(idx % ${classes}u) == v2)`;
-    const value = `v3 * (exp(v0 - v1) - ${onehot})`;
-    const expression = ignoreIndex === undefined
-      ? value
-      : `select(0.0, ${value}, v2 != ${literal(ignoreIndex, "i32")})`;
-    return [runElementwise(logits.shape, "f32", [
-      { tensor: logits, strides: contiguousStrides(logits.shape), offset: 0 },
-      { tensor: lse, strides: spread, offset: 0 },
-      { tensor: labels, strides: spread, offset: 0 },
-      { tensor: g, strides: spread, offset: 0 },
-    ], expression)];
+    if (!slabs) return [crossEntropyGradient(logits, lse, labels, g, ignoreIndex)];
+    const gx = new Tensor(logits.shape, "f32");
+    for (const [start, count] of slabs) {
+      const parts = [
+        rows(logits, start, count, classes),
+        rows(lse, start, count, 1),
+        rows(labels, start, count, 1),
+        rows(g, start, count, 1),
+      ];
+      const [z, l, y, gy] = parts;
+      const part = crossEntropyGradient(z, l, y, gy, ignoreIndex);
+      copyElements(part, 0, gx, start * classes, part.size);
+      for (const t of [part, ...parts]) t.dispose();
+    }
+    return [gx];
   }, [logits, lse, labels]);
   lse.dispose();
   return { perVoxel, counted };
+}
+
+/**
+ * The gradient g · (softmax(z) − onehot(label)) w.r.t. logits `z` (…, K), zero at ignored
+ * voxels; `lse`, `labels` and `g` are per voxel.
+ */
+function crossEntropyGradient(
+  logits: Tensor,
+  lse: Tensor,
+  labels: Tensor,
+  g: Tensor,
+  ignoreIndex: number | undefined,
+): Tensor {
+  const classes = logits.shape[logits.rank - 1];
+  const spread = [...contiguousStrides(logits.shape.slice(0, -1)), 0];
+  const onehot = `select(0.0, 1.0, i32(idx % ${classes}u) == v2)`;
+  const value = `v3 * (exp(v0 - v1) - ${onehot})`;
+  const expression = ignoreIndex === undefined
+    ? value
+    : `select(0.0, ${value}, v2 != ${literal(ignoreIndex, "i32")})`;
+  return runElementwise(logits.shape, "f32", [
+    { tensor: logits, strides: contiguousStrides(logits.shape), offset: 0 },
+    { tensor: lse, strides: spread, offset: 0 },
+    { tensor: labels, strides: spread, offset: 0 },
+    { tensor: g, strides: spread, offset: 0 },
+  ], expression);
+}
+
+/**
+ * Slabs `[start, count]` of whole voxels whose logits fit one storage binding, or
+ * undefined when the logits fit whole. Throws when one voxel's classes do not fit.
+ */
+function voxelSlabs(logits: Tensor, voxels: number): Array<[number, number]> | undefined {
+  const limit = Math.floor(deviceLimit("maxStorageBufferBindingSize") / 4);
+  if (logits.size <= limit) return undefined;
+  const classes = logits.shape[logits.rank - 1];
+  const perSlab = Math.floor(limit / classes);
+  if (perSlab < 1) {
+    throw new BindingLimitError(
+      `softmaxCrossEntropy: logits [${logits.shape}] exceed the storage binding limit ` +
+        `(${limit * 4} bytes) and cannot be split: one voxel's ${classes} classes do not fit`,
+    );
+  }
+  const slabs: Array<[number, number]> = [];
+  for (let start = 0; start < voxels; start += perSlab) {
+    slabs.push([start, Math.min(perSlab, voxels - start)]);
+  }
+  return slabs;
+}
+
+/** A new (count, width) tensor (or (count) when width is 1) of rows of `width` elements. */
+function rows(source: Tensor, start: number, count: number, width: number): Tensor {
+  const part = new Tensor(width === 1 ? [count] : [count, width], source.dtype);
+  copyElements(source, start * width, part, 0, count * width);
+  return part;
 }
 
 /**

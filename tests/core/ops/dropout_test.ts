@@ -1,6 +1,7 @@
 import { backward, memoryStats, mul, RandomGenerator, sum, Tensor } from "../../../core/mod.ts";
 import { dropout } from "../../../core/ops/dropout.ts";
 import { assertClose, randomValues, setupGpu } from "../../helpers.ts";
+import { outputsAndGradients } from "../op_check.ts";
 
 await setupGpu();
 
@@ -71,4 +72,35 @@ Deno.test("dropout with p = 1 gives zeros and zero gradients", async () => {
   assertClose(await y.read(), [0, 0, 0], { label: "p = 1" });
   assertClose(await x.grad!.read(), [0, 0, 0], { label: "p = 1 grad" });
   for (const t of [x, y, loss]) t.dispose();
+});
+
+Deno.test("dropout over more than one storage binding draws the same mask, forward and backward", async () => {
+  // 4 KiB bindings (1024 floats): 3 × 1001 elements run in chunks whose counters continue
+  // the flat index, so the split mask equals the unsplit one.
+  const before = memoryStats().liveBuffers;
+  const p = 0.3;
+  const shape = [3, 1001];
+  const data = randomValues(3 * 1001, 8, 1, 2);
+  const run = ([x]: Tensor[]) =>
+    dropout(x, p, { training: true, generator: new RandomGenerator(4) });
+  const [y, grad] = await outputsAndGradients(run, [{ data, shape }], 4096);
+  const [wholeY, wholeGrad] = await outputsAndGradients(run, [{ data, shape }], undefined);
+  assertClose(y, wholeY, { rtol: 0, atol: 0, label: "split forward" });
+  assertClose(grad, wholeGrad, { rtol: 0, atol: 0, label: "split gradient" });
+  // Against the definition: kept elements scaled by 1/(1 − p), gradient r/(1 − p) there.
+  const r = randomValues(y.length, 91);
+  const expectedY = Array.from(y, (v, i) => (v === 0 ? 0 : data[i] / (1 - p)));
+  const expectedGrad = Array.from(y, (v, i) => (v === 0 ? 0 : r[i] / (1 - p)));
+  assertClose(y, expectedY, { rtol: 1e-6, atol: 0, label: "split forward vs definition" });
+  assertClose(grad, expectedGrad, {
+    rtol: 1e-5,
+    atol: 1e-7,
+    label: "split gradient vs definition",
+  });
+  const zeros = y.filter((v) => v === 0).length / y.length;
+  if (Math.abs(zeros - p) > 5 * Math.sqrt(p * (1 - p) / y.length)) {
+    throw new Error(`zero fraction ${zeros} != ${p}`);
+  }
+  const leaked = memoryStats().liveBuffers - before;
+  if (leaked !== 0) throw new Error(`${leaked} buffers leaked`);
 });

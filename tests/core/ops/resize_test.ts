@@ -1,5 +1,5 @@
 import { deepEqual, throws } from "node:assert/strict";
-import { memoryStats, Tensor } from "../../../core/mod.ts";
+import { BindingLimitError, memoryStats, overrideLimit, Tensor } from "../../../core/mod.ts";
 import { resize3d } from "../../../core/ops/resize.ts";
 import { resize3d as referenceResize } from "../../reference/resize.ts";
 import { checkOp } from "../op_check.ts";
@@ -73,6 +73,70 @@ Deno.test("resize3d nearest resizes i32 label maps exactly", async () => {
   }
   x.dispose();
   deepEqual(memoryStats().liveBuffers, before);
+});
+
+// 4 KiB bindings (1024 floats). From (2, 5, 6, 7, 3) (630 floats a sample): upsizing
+// makes one sample's depth line block (9 · 126 floats) exceed a binding, so the depth pass
+// splits into columns; the other passes split into rows, downsizing splits into samples.
+// Unsplit, these throw BindingLimitError, so passing means the split paths ran.
+const SPLIT_LIMIT = 4096;
+const splitSizes: Array<{ label: string; size: Size }> = [
+  { label: "up", size: [9, 11, 13] },
+  { label: "down", size: [3, 4, 3] },
+  { label: "mixed", size: [10, 6, 4] },
+];
+
+Deno.test("resize3d splits rows and columns under a small binding limit, vs float64 with gradients", async () => {
+  overrideLimit("maxStorageBufferBindingSize", SPLIT_LIMIT);
+  try {
+    let seed = 71;
+    for (const mode of ["trilinear", "nearest"] as const) {
+      for (const alignCorners of mode === "trilinear" ? [false, true] : [false]) {
+        for (const { label, size } of splitSizes) {
+          await checkOp({
+            label: `split ${mode} ${label} align ${alignCorners}`,
+            shapes: [[2, 5, 6, 7, 3]],
+            run: ([x]) => resize3d(x, size, { mode, alignCorners }),
+            reference: ([x]) => referenceResize(x, size, mode, alignCorners),
+            seed: seed++,
+          });
+        }
+      }
+    }
+    // i32 label maps through the split nearest passes stay exact.
+    const random = seededRandom(6);
+    const shape = [2, 5, 6, 7, 3];
+    const labels = Int32Array.from({ length: 2 * 5 * 6 * 7 * 3 }, () => Math.floor(random() * 4));
+    const x = Tensor.from(labels, shape, "i32");
+    const y = resize3d(x, [9, 4, 13], { mode: "nearest" });
+    const expected = referenceResize(
+      { shape, data: Float64Array.from(labels) },
+      [9, 4, 13],
+      "nearest",
+    );
+    deepEqual([...(await y.read())], [...expected.data]);
+    x.dispose();
+    y.dispose();
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+});
+
+Deno.test("resize3d names the limit when one line along an axis cannot fit a binding", () => {
+  const x = Tensor.from(new Float32Array(2 * 2 * 3), [1, 2, 1, 2, 3]);
+  overrideLimit("maxStorageBufferBindingSize", SPLIT_LIMIT);
+  try {
+    // 1100 output positions along depth exceed the 1024 floats of a binding.
+    throws(
+      () => resize3d(x, [1100, 1, 2]),
+      (e: unknown) =>
+        e instanceof BindingLimitError &&
+        /^resize3d: resampling an axis of 2 to 1100 .*limit \(4096 bytes\)/.test(e.message),
+    );
+  } finally {
+    overrideLimit("maxStorageBufferBindingSize", undefined);
+  }
+  x.dispose();
 });
 
 Deno.test("resize3d rejects bad arguments", () => {
