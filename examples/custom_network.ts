@@ -1,19 +1,17 @@
 // A custom network in the whole pipeline: write one network, register it, train a fold.
 // Run: deno run -A examples/custom_network.ts [epochs] [iterations]
 import * as mc from "../mod.ts";
-class TinyNet extends mc.Module {
-  readonly layers: mc.Module[];
-  constructor(inChannels: number, classes: number) {
-    super();
+
+// Any Module whose forward maps (N, D, H, W, C) to logits (N, D, H, W, classes) will do;
+// a Sequential is the shortest: two 3×3×3 conv blocks (instance norm, LeakyReLU), 1×1×1 head.
+class TinyNet extends mc.Sequential {
+  constructor(inChannels: number, classes: number, width = 8) {
     const [conv, norm, act] = [mc.conv3x3x3T, mc.instanceNormT, mc.leakyReluT];
-    const block = (i: number, o: number) =>
-      new mc.ConvBlock({ inChannels: i, outChannels: o, conv, norm, act });
-    const head = new mc.Conv3d({ inChannels: 8, outChannels: classes, kernelSize: 1 });
-    this.layers = [block(inChannels, 8), block(8, 8), head];
-    this.layers.forEach((layer, i) => this.registerModule(`layer${i}`, layer));
-  }
-  forward(x: mc.Tensor): mc.Tensor {
-    return this.layers.reduce((h, layer) => layer.forward(h) as mc.Tensor, x);
+    super(
+      new mc.ConvBlock({ inChannels, outChannels: width, conv, norm, act }),
+      new mc.ConvBlock({ inChannels: width, outChannels: width, conv, norm, act }),
+      new mc.Conv3d({ inChannels: width, outChannels: classes, kernelSize: 1 }),
+    );
   }
 }
 mc.registerBundle({
