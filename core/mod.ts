@@ -24,3 +24,4 @@ export * from "./tensor.ts";
 export * from "./autograd.ts";
 export * from "./random.ts";
 export * from "./ops/mod.ts";
+export * from "./optim/mod.ts";

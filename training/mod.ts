@@ -8,11 +8,15 @@ export {
   evaluatePolynomial,
   fittedScore,
   predictFinalScore,
+  predictValidationCurve,
   type ScorePrediction,
   type ScorePredictionFailure,
   type ScorePredictionFit,
   type ScorePredictionOptions,
+  type ValidationCurveOptions,
+  type ValidationCurvePrediction,
 } from "./score_prediction.ts";
+export * from "./early_stopping.ts";
 export * from "./batch_source.ts";
 export * from "./checkpoint.ts";
 export * from "./deep_supervision.ts";

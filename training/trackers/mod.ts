@@ -7,6 +7,11 @@
 
 export type { EpochRecord, ExperimentInfo, ExperimentSummary, Tracker } from "./tracker.ts";
 export type { JsonValue } from "../checkpoint.ts";
+export {
+  type ConfiguredTrackers,
+  configuredTrackers,
+  type ConfiguredTrackersOptions,
+} from "./configured_trackers.ts";
 export { FanOutTracker, type FanOutTrackerOptions } from "./fan_out_tracker.ts";
 export { LocalTracker, type LocalTrackerOptions, TrackerStateError } from "./local_tracker.ts";
 export {
