@@ -51,9 +51,9 @@ export function syntheticCase(
     radius[a] + 1 + random() * ([ni, nj, nk][a] / 2 - radius[a] - 2)
   );
   const boxSize = [
-    4 + Math.floor(4 * random()),
-    4 + Math.floor(4 * random()),
-    3 + Math.floor(3 * random()),
+    7 + Math.floor(4 * random()),
+    7 + Math.floor(4 * random()),
+    5 + Math.floor(3 * random()),
   ];
   const boxStart = [0, 1, 2].map((a) =>
     Math.floor([ni, nj, nk][a] / 2 + random() * ([ni, nj, nk][a] / 2 - boxSize[a] - 1))
@@ -67,7 +67,8 @@ export function syntheticCase(
         const inBox = i >= boxStart[0] && i < boxStart[0] + boxSize[0] && j >= boxStart[1] &&
           j < boxStart[1] + boxSize[1] && k >= boxStart[2] && k < boxStart[2] + boxSize[2];
         label[v] = e <= 1 ? 1 : inBox ? 2 : 0;
-        const base = label[v] === 1 ? 1 : label[v] === 2 ? 0.6 : 0.1;
+        // Bright ellipsoid, dark box: each class differs from the background in its own way.
+        const base = label[v] === 1 ? 1 : label[v] === 2 ? -0.9 : 0.1;
         const gaussian = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
         image[v] = 100 * (base + noise * gaussian);
       }
