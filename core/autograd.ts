@@ -139,7 +139,14 @@ export function runBackward(root: Tensor, ops: BackwardOps, options: BackwardOpt
           owned.add(g);
         }
       };
-      give(root, options.grad ?? ops.onesLike(root));
+      // A caller's seed is borrowed, not copied: it is read by the root's backward and never
+      // disposed or stored here (a leaf root gets a copy).
+      const seed = options.grad;
+      if (seed) {
+        grads.set(root, seed);
+      } else {
+        give(root, ops.onesLike(root));
+      }
       for (let i = order.length - 1; i >= 0; i--) {
         const t = order[i];
         const g = grads.get(t);
@@ -148,6 +155,12 @@ export function runBackward(root: Tensor, ops: BackwardOps, options: BackwardOpt
         owned.delete(g);
         const node = t.node;
         if (!node) {
+          if (g === seed) {
+            const previous = t.grad;
+            t.grad = (previous ? ops.add(previous, g) : ops.copy(g)).keep();
+            previous?.dispose();
+            continue;
+          }
           const previous = t.grad;
           t.grad = (previous ? ops.add(previous, g) : g).keep();
           if (previous) {
@@ -168,7 +181,7 @@ export function runBackward(root: Tensor, ops: BackwardOps, options: BackwardOpt
           }
           give(input, ig);
         });
-        for (const c of [g, ...consumed.splice(0)]) if (!owned.has(c)) c.dispose();
+        for (const c of [g, ...consumed.splice(0)]) if (!owned.has(c) && c !== seed) c.dispose();
         if (!options.retainGraph) node.freeSaved();
       }
     })

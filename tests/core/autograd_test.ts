@@ -6,6 +6,7 @@ import {
   memoryStats,
   mul,
   noGrad,
+  reshape,
   scope,
   sum,
   Tensor,
@@ -71,6 +72,30 @@ Deno.test("backward with an explicit root gradient", async () => {
   assertClose(await x.grad!.read(), [2, 0, -6]);
   assertClose(await g.read(), [1, 0, -1]);
   for (const t of [x, y, g]) t.dispose();
+});
+
+Deno.test("an explicit root gradient is borrowed: passed through, reused, never aliased", async () => {
+  const start = memoryStats().liveBuffers;
+  const x = leaf([1, 2, 3]);
+  const g = Tensor.from([1, 0, -1]);
+  // reshape passes its gradient straight through; x's grad must still be its own tensor.
+  const y = reshape(x, [3]);
+  y.backward({ grad: g });
+  assert.notEqual(x.grad, g);
+  assertClose(await x.grad!.read(), [1, 0, -1]);
+  // The same seed again, now through an op that reads it: the seed is still intact.
+  const z = mul(x, 2);
+  z.backward({ grad: g });
+  assertClose(await x.grad!.read(), [3, 0, -3]);
+  assertClose(await g.read(), [1, 0, -1]);
+  // A leaf as the root gets a copy of the seed.
+  const w = leaf([5, 6, 7]);
+  w.backward({ grad: g });
+  assert.notEqual(w.grad, g);
+  g.dispose();
+  assertClose(await w.grad!.read(), [1, 0, -1]);
+  for (const t of [x.grad!, w.grad!, y, z, x, w]) t.dispose();
+  assert.equal(memoryStats().liveBuffers, start, "nothing leaks");
 });
 
 Deno.test("saved tensors are freed after backward, and graphs dropped without backward leak nothing", () => {
