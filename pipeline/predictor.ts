@@ -7,7 +7,16 @@
  * @module
  */
 
-import { add, argmaxLastAxis, div, noGrad, scope, type Tensor } from "../core/mod.ts";
+import {
+  add,
+  argmaxLastAxis,
+  classLabels,
+  classProbabilities,
+  div,
+  noGrad,
+  scope,
+  type Tensor,
+} from "../core/mod.ts";
 import { EMA } from "../core/optim/ema.ts";
 import { getBundle, type SegmentationNetwork } from "../bundles/mod.ts";
 import type { UNetPlan } from "../bundles/unet/planner.ts";
@@ -20,7 +29,6 @@ import {
 import type { Volume } from "../data/volume.ts";
 import { slidingWindowPredict } from "../inference/mod.ts";
 import { loadCheckpoint } from "../training/checkpoint.ts";
-import { classLabels, classProbabilities } from "./class_outputs.ts";
 import { labelsToVolume, probabilitiesToVolume, volumeToTensor } from "./volume_tensors.ts";
 
 /** What a checkpoint must carry (written by `trainFold`) to predict on its own. */

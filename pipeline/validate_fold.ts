@@ -6,8 +6,7 @@
  * @module
  */
 
-import { noGrad, scope, type Tensor } from "../core/mod.ts";
-import { classLabels } from "./class_outputs.ts";
+import { classLabels, noGrad, scope, type Tensor } from "../core/mod.ts";
 import type { Dataset } from "../data/datasets/mod.ts";
 import { writeVolume } from "../data/formats/mod.ts";
 import { type PreprocessedDataset, restoreToOriginalGrid } from "../data/preprocessing/mod.ts";

@@ -27,15 +27,7 @@ export function labelsToVolume(labels: ArrayLike<number>, grid: Volume): Volume 
   if (labels.length !== ni * nj * nk) {
     throw new RangeError(`${labels.length} labels for a grid of ${ni}×${nj}×${nk}`);
   }
-  const data = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) data[i] = labels[i];
-  return {
-    data,
-    dims: [ni, nj, nk],
-    channels: 1,
-    affine: Float64Array.from(grid.affine),
-    meta: { description: "mipcandy prediction" },
-  };
+  return onGrid(Uint8Array.from(labels), 1, grid, "mipcandy prediction");
 }
 
 /**
@@ -69,13 +61,7 @@ export function probabilitiesToVolume(
   for (let c = 0; c < classes; c++) {
     for (let v = 0; v < voxels; v++) data[c * voxels + v] = probabilities[v * classes + c];
   }
-  return {
-    data,
-    dims: [ni, nj, nk],
-    channels: classes,
-    affine: Float64Array.from(grid.affine),
-    meta: { description: "mipcandy class probabilities" },
-  };
+  return onGrid(data, classes, grid, "mipcandy class probabilities");
 }
 
 /**
@@ -111,11 +97,21 @@ export function labelsFromProbabilities(probabilities: Volume): Volume {
     }
     data[v] = best;
   }
+  return onGrid(data, 1, probabilities, "mipcandy prediction");
+}
+
+/** A volume of `data` with `grid`'s dims and a copy of its affine. */
+function onGrid(
+  data: Uint8Array | Float32Array,
+  channels: number,
+  grid: Volume,
+  description: string,
+): Volume {
   return {
     data,
-    dims: [ni, nj, nk],
-    channels: 1,
-    affine: Float64Array.from(probabilities.affine),
-    meta: { description: "mipcandy prediction" },
+    dims: [...grid.dims],
+    channels,
+    affine: Float64Array.from(grid.affine),
+    meta: { description },
   };
 }

@@ -8,6 +8,8 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { atomicWriteFile } from "../core/serialize/atomic_write.ts";
+import { isFile } from "../data/datasets/file_names.ts";
 
 /** The checkpoint file every bundled model folder holds. */
 export const BUNDLED_CHECKPOINT_FILE = "checkpoint_final.safetensors";
@@ -49,17 +51,10 @@ export async function bundledCheckpoint(
     throw new Error(`downloading bundled model "${name}" from ${url}: HTTP ${response.status}`);
   }
   await Deno.mkdir(`${cacheDir}/${name}`, { recursive: true });
-  const partial = `${cached}.partial-${crypto.randomUUID()}`;
   try {
-    await Deno.writeFile(partial, response.body);
-    await Deno.rename(partial, cached);
+    await atomicWriteFile(cached, new Uint8Array(await response.arrayBuffer()));
   } catch (error) {
-    await Deno.remove(partial).catch(() => {});
     throw new Error(`downloading bundled model "${name}" from ${url}: ${error}`);
   }
   return cached;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return await Deno.stat(path).then((s) => s.isFile, () => false);
 }

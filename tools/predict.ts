@@ -7,6 +7,7 @@
  */
 
 import { getGpu } from "../core/mod.ts";
+import { isFile } from "../data/datasets/file_names.ts";
 import { writeVolume } from "../data/formats/mod.ts";
 import {
   labelsFromProbabilities,
@@ -85,10 +86,6 @@ export async function resolveModel(model: string): Promise<string[]> {
   const bundled = await bundledCheckpoint(model);
   if (bundled) return [bundled];
   throw new Error(`model "${model}" is neither a checkpoint file nor a bundled model name`);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return await Deno.stat(path).then((s) => s.isFile, () => false);
 }
 
 /** Runs the predict CLI; returns the exit code. */

@@ -8,14 +8,12 @@ export {
   evaluatePolynomial,
   fittedScore,
   predictFinalScore,
-  predictValidationCurve,
   type ScorePrediction,
   type ScorePredictionFailure,
   type ScorePredictionFit,
   type ScorePredictionOptions,
-  type ValidationCurveOptions,
-  type ValidationCurvePrediction,
 } from "./score_prediction.ts";
+export * from "./validation_curve.ts";
 export * from "./early_stopping.ts";
 export * from "./batch_source.ts";
 export * from "./checkpoint.ts";

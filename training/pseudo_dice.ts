@@ -7,12 +7,11 @@
 
 import {
   add,
-  argmaxLastAxis,
   assign,
   cast,
+  classLabels,
   concat,
   eq,
-  gt,
   mul,
   noGrad,
   reshape,
@@ -43,9 +42,7 @@ export class PseudoDiceAccumulator {
   add(logits: Tensor, labels: Tensor): void {
     noGrad(() =>
       scope(() => {
-        const predicted = logits.shape.at(-1) === 1
-          ? reshape(cast(gt(logits, 0), "i32"), logits.shape.slice(0, -1))
-          : argmaxLastAxis(logits);
+        const predicted = classLabels(logits);
         const rows: Tensor[] = [];
         for (let c = 1; c < this.classes; c++) {
           const p = cast(eq(predicted, c), "f32");

@@ -25,13 +25,18 @@ import { SGD } from "../core/optim/sgd.ts";
 import { PolyLR } from "../core/optim/schedulers/poly.ts";
 import type { LRScheduler } from "../core/optim/schedulers/lr_scheduler.ts";
 import { diceBceLoss, diceCrossEntropyLoss } from "../core/ops/losses/compound.ts";
+import { atomicWriteFile } from "../core/serialize/atomic_write.ts";
 import type { AnyModule } from "../layers/module.ts";
 import type { BatchSource } from "./batch_source.ts";
 import { type JsonValue, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { deepSupervisionLoss, deepSupervisionWeights } from "./deep_supervision.ts";
 import { EarlyStopping } from "./early_stopping.ts";
 import { PseudoDiceAccumulator } from "./pseudo_dice.ts";
-import { predictValidationCurve, type ValidationCurveOptions } from "./score_prediction.ts";
+import {
+  DICE_CURVE_PREDICTION,
+  predictValidationCurve,
+  type ValidationCurveOptions,
+} from "./validation_curve.ts";
 
 /** Settings of a training run (all but `outputDir` and `classes` have defaults). */
 export interface TrainerConfig {
@@ -153,6 +158,7 @@ export class Trainer {
   onEpochStart?: (epoch: number, history: readonly EpochLog[]) => void;
 
   #network?: AnyModule;
+  #deepSupervision = new Map<number, number[]>();
 
   /** Creates a trainer; nothing is built until {@link train}. */
   constructor(config: TrainerConfig, data: { train: BatchSource; validation: BatchSource }) {
@@ -166,7 +172,7 @@ export class Trainer {
       gradientClip: 12,
       emaDecay: 0.999,
       earlyStoppingMinDelta: 1e-4,
-      scorePrediction: { scoreBounds: [0, 1] as const, tolerance: 0.01 },
+      scorePrediction: DICE_CURVE_PREDICTION,
       continueTraining: false,
       seed: 0,
       extra: {},
@@ -343,10 +349,8 @@ export class Trainer {
         }
       }
       if (history.length) {
-        // Copied beside the target and renamed, so a crash never leaves a partial final file.
-        const final = this.checkpointPath("final");
-        await Deno.copyFile(this.checkpointPath("latest"), `${final}.partial`);
-        await Deno.rename(`${final}.partial`, final);
+        const latest = await Deno.readFile(this.checkpointPath("latest"));
+        await atomicWriteFile(this.checkpointPath("final"), latest);
       }
       // From here on the network holds the averaged weights, as validation and the
       // predictor (which loads the EMA weights from the checkpoint) use them.
@@ -435,13 +439,21 @@ export class Trainer {
 
   #lossFromOutputs(outputs: Tensor[], label: Tensor, loss: LossFunction): Tensor {
     if (outputs.length === 1) return loss(outputs[0], label);
-    const weights = this.buildDeepSupervisionWeights(outputs.length);
-    if (weights.length !== outputs.length || !weights.every((w) => Number.isFinite(w) && w >= 0)) {
+    return deepSupervisionLoss(outputs, label, loss, this.#weightsFor(outputs.length));
+  }
+
+  /** The deep-supervision weights for `outputs` outputs, built and checked once. */
+  #weightsFor(outputs: number): number[] {
+    let weights = this.#deepSupervision.get(outputs);
+    if (weights) return weights;
+    weights = this.buildDeepSupervisionWeights(outputs);
+    if (weights.length !== outputs || !weights.every((w) => Number.isFinite(w) && w >= 0)) {
       throw new RangeError(
-        `deep-supervision weights [${weights}] must be ${outputs.length} finite values ≥ 0`,
+        `deep-supervision weights [${weights}] must be ${outputs} finite values ≥ 0`,
       );
     }
-    return deepSupervisionLoss(outputs, label, loss, weights);
+    this.#deepSupervision.set(outputs, weights);
+    return weights;
   }
 }
 

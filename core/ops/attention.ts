@@ -18,7 +18,8 @@ import { noGrad, recordOp } from "../autograd.ts";
 import { deviceLimit } from "../device.ts";
 import type { Tensor } from "../tensor.ts";
 import { scope } from "../scope.ts";
-import { add, mul, sub } from "./binary.ts";
+import { mul, sub } from "./binary.ts";
+import { accumulate } from "./region_copy.ts";
 import { matmul } from "./matmul.ts";
 import { concat, slice } from "./movement.ts";
 import { sum } from "./reduce.ts";
@@ -189,12 +190,4 @@ export function attention(
       }
       return [joinRows(dqParts), dk, dv];
     }), [q, k, v, out]);
-}
-
-function accumulate(total: Tensor | undefined, part: Tensor): Tensor {
-  if (!total) return part;
-  const next = add(total, part);
-  total.dispose();
-  part.dispose();
-  return next;
 }

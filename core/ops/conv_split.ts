@@ -11,8 +11,8 @@
 import { deviceLimit } from "../device.ts";
 import { Tensor } from "../tensor.ts";
 import type { ConvAxis } from "../../shaders/conv3d.ts";
-import { BindingLimitError, runElementwise } from "./run_kernel.ts";
-import { copyElements, leadingRows } from "./region_copy.ts";
+import { BindingLimitError } from "./run_kernel.ts";
+import { accumulate, copyElements, leadingRows } from "./region_copy.ts";
 import { reshape } from "./movement.ts";
 
 /** The three axes (D, H, W) of a gathered convolution. */
@@ -138,18 +138,6 @@ export type WeightGrad = (
   shape: readonly number[],
   strides: readonly [number, number, number],
 ) => Tensor;
-
-/** Sums `part` into `total` (a new tensor; both inputs are disposed). */
-function accumulate(total: Tensor | undefined, part: Tensor): Tensor {
-  if (!total) return part;
-  const sum = runElementwise(total.shape, "f32", [
-    { tensor: total, strides: total.strides, offset: 0 },
-    { tensor: part, strides: part.strides, offset: 0 },
-  ], "v0 + v1");
-  total.dispose();
-  part.dispose();
-  return sum;
-}
 
 /**
  * The weight gradient Σ X[map(o, t)]·G[o] when `x` or `g` is larger than one binding: the

@@ -15,6 +15,7 @@ export * from "./unary.ts";
 export * from "./backward.ts";
 export * from "./assign.ts";
 export * from "./argmax.ts";
+export * from "./class_outputs.ts";
 export * from "./normalization.ts";
 export * from "./activations.ts";
 export * from "./dropout.ts";

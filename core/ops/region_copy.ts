@@ -10,7 +10,7 @@
 import { copyBuffer } from "../command_queue.ts";
 import { deviceLimit } from "../device.ts";
 import { Tensor } from "../tensor.ts";
-import { BindingLimitError } from "./run_kernel.ts";
+import { BindingLimitError, runElementwise } from "./run_kernel.ts";
 
 /** Copies `count` elements of `source` from `sourceStart` into `target` at `targetStart`. */
 export function copyElements(
@@ -66,4 +66,19 @@ export function inRowSlabs(x: Tensor, op: (slab: Tensor) => Tensor): Tensor {
     result.dispose();
   }
   return out ?? new Tensor([0], x.dtype);
+}
+
+/**
+ * `total + part` as a new tensor, both inputs disposed; `part` itself when there is no total
+ * yet. Sums the per-slab partial results of a split op (weight gradients, say).
+ */
+export function accumulate(total: Tensor | undefined, part: Tensor): Tensor {
+  if (!total) return part;
+  const sum = runElementwise(total.shape, "f32", [
+    { tensor: total, strides: total.strides, offset: 0 },
+    { tensor: part, strides: part.strides, offset: 0 },
+  ], "v0 + v1");
+  total.dispose();
+  part.dispose();
+  return sum;
 }

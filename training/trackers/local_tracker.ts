@@ -13,7 +13,7 @@
  */
 
 import { atomicWriteFile, atomicWriteTextFile } from "../../core/serialize/atomic_write.ts";
-import { predictValidationCurve } from "../score_prediction.ts";
+import { DICE_CURVE_PREDICTION, predictValidationCurve } from "../validation_curve.ts";
 import { renderChartPng } from "../report/chart_raster.ts";
 import { renderChartSvg } from "../report/chart_svg.ts";
 import {
@@ -194,7 +194,7 @@ export class LocalTracker implements Tracker {
       validated.map((record) => record.epoch),
       validated.map((record) => record.meanPseudoDice!),
       // Enough epochs were checked above; the fit itself refuses too few points.
-      { scoreBounds: [0, 1], tolerance: 0.01, minEpochs: 0 },
+      { ...DICE_CURVE_PREDICTION, minEpochs: 0 },
     );
     if (!prediction) return undefined;
     return { finalScore: prediction.finalScore, convergenceEpoch: prediction.convergenceEpoch };

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { overrideLimit, Tensor } from "../../core/mod.ts";
-import { classLabels, classProbabilities } from "../../pipeline/class_outputs.ts";
-import { seededRandom, setupGpu } from "../helpers.ts";
+import { classLabels, classProbabilities, overrideLimit, Tensor } from "../../../core/mod.ts";
+import { seededRandom, setupGpu } from "../../helpers.ts";
 
 await setupGpu();
 

@@ -6,20 +6,16 @@
  * @module
  */
 
-import {
-  argmaxLastAxis,
-  cast,
-  concat,
-  deviceLimit,
-  gt,
-  inRowSlabs,
-  reshape,
-  scope,
-  sigmoid,
-  softmax,
-  sub,
-  type Tensor,
-} from "../core/mod.ts";
+import { deviceLimit } from "../device.ts";
+import { scope } from "../scope.ts";
+import type { Tensor } from "../tensor.ts";
+import { argmaxLastAxis } from "./argmax.ts";
+import { sub } from "./binary.ts";
+import { gt } from "./compare.ts";
+import { concat, reshape } from "./movement.ts";
+import { inRowSlabs } from "./region_copy.ts";
+import { softmax } from "./softmax.ts";
+import { cast, sigmoid } from "./unary.ts";
 
 /** Labels (D, H, W) i32 from logits (D, H, W, K): argmax, or logit > 0 for one channel. */
 export function classLabels(logits: Tensor): Tensor {
