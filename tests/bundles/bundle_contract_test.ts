@@ -11,6 +11,7 @@ import type { UNetPlan } from "../../bundles/unet/planner.ts";
 import { readVolume } from "../../data/formats/mod.ts";
 import { Predictor, trainFold, writeSyntheticDataset } from "../../pipeline/mod.ts";
 import { setupGpu } from "../helpers.ts";
+import { TINY_FOLD } from "../pipeline/tiny_fold.ts";
 
 await setupGpu();
 
@@ -63,17 +64,11 @@ for (const name of names) {
 
   Deno.test(`bundle "${name}": train, checkpoint, reload, predict on the source grid`, async () => {
     const result = await trainFold({
+      ...TINY_FOLD,
       data,
       output: `${root}/runs`,
       bundle: name,
-      epochs: 1,
-      iterationsPerEpoch: 2,
-      validationIterations: 1,
-      baseFeatures: 4,
-      maxFeatures: 8,
       skipValidation: true,
-      quiet: true,
-      log: () => {},
     });
     const checkpoint = `${result.experimentDir}/checkpoint_final.safetensors`;
     assert.ok((await Deno.stat(checkpoint)).isFile);

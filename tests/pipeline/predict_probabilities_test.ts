@@ -15,23 +15,18 @@ import {
 } from "../../pipeline/mod.ts";
 import { predictMain } from "../../tools/predict.ts";
 import { setupGpu } from "../helpers.ts";
+import { TINY_FOLD } from "./tiny_fold.ts";
 
 await setupGpu();
 
 const root = await Deno.makeTempDir();
 const data = await writeSyntheticDataset(`${root}/Synthetic`, { cases: 6, size: [16, 16, 12] });
 const trained = await trainFold({
+  ...TINY_FOLD,
   data,
   output: `${root}/runs`,
-  fold: 0,
-  epochs: 1,
   iterationsPerEpoch: 1,
-  validationIterations: 1,
-  baseFeatures: 4,
-  maxFeatures: 8,
   skipValidation: true,
-  quiet: true,
-  log: () => {},
 });
 const checkpoint = `${trained.experimentDir}/checkpoint_final.safetensors`;
 const caseId = "synthetic_000";

@@ -9,24 +9,14 @@ import { Predictor, trainFold, writeSyntheticDataset } from "../../pipeline/mod.
 import { predictMain } from "../../tools/predict.ts";
 import { trainMain } from "../../tools/train.ts";
 import { setupGpu } from "../helpers.ts";
+import { TINY_FOLD } from "./tiny_fold.ts";
 
 await setupGpu();
 
 Deno.test("train a fold, then predict with its checkpoint on the source geometry", async () => {
   const root = await Deno.makeTempDir();
   const data = await writeSyntheticDataset(`${root}/Synthetic`, { cases: 6, size: [16, 16, 12] });
-  const result = await trainFold({
-    data,
-    output: `${root}/runs`,
-    fold: 0,
-    epochs: 1,
-    iterationsPerEpoch: 2,
-    validationIterations: 1,
-    baseFeatures: 4,
-    maxFeatures: 8,
-    quiet: true,
-    log: () => {},
-  });
+  const result = await trainFold({ ...TINY_FOLD, data, output: `${root}/runs` });
   const dir = result.experimentDir;
   for (const file of ["checkpoint_final.safetensors", "report.html", "metrics.csv"]) {
     await Deno.stat(`${dir}/${file}`);

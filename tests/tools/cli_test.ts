@@ -6,6 +6,7 @@ import {
   parseCommandLine,
   positiveInteger,
 } from "../../tools/cli.ts";
+import { quietly } from "./console_capture.ts";
 
 const USAGE = "Usage: tool --data DIR [--n N] IN OUT";
 const OPTIONS = {
@@ -13,21 +14,6 @@ const OPTIONS = {
   n: { type: "string" as const, default: "3" },
   flag: { type: "boolean" as const },
 };
-
-/** Runs `fn` with console output captured. */
-function quietly<T>(fn: () => T): { result: T; out: string; err: string } {
-  const { log, error } = console;
-  let out = "";
-  let err = "";
-  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
-  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
-  try {
-    return { result: fn(), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 Deno.test("parseCommandLine: values and positionals, help, and usage errors with exit codes", () => {
   const rules = { required: ["data" as const], positionals: 2 };

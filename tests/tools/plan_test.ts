@@ -1,21 +1,7 @@
 /** `deno task plan`: a help text with every option, and a one-line error for a bad path. */
 import { strict as assert } from "node:assert";
 import { planMain } from "../../tools/plan.ts";
-
-/** Runs `fn` with console output captured. */
-async function quietly<T>(fn: () => Promise<T>): Promise<{ result: T; out: string; err: string }> {
-  const { log, error } = console;
-  let out = "";
-  let err = "";
-  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
-  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
-  try {
-    return { result: await fn(), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { quietlyAsync as quietly } from "./console_capture.ts";
 
 Deno.test("plan --help describes every option and exits 0", async () => {
   const help = await quietly(() => planMain(["--help"]));

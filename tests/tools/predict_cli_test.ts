@@ -2,20 +2,7 @@
 import { strict as assert } from "node:assert";
 import { OptionValueError } from "../../tools/cli.ts";
 import { mirrorAxesOption, predictMain, stepOption } from "../../tools/predict.ts";
-
-/** Runs `fn` with console output captured. */
-async function quietly<T>(fn: () => Promise<T>): Promise<{ result: T; err: string }> {
-  const { log, error } = console;
-  let err = "";
-  console.log = () => {};
-  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
-  try {
-    return { result: await fn(), err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { quietlyAsync as quietly } from "./console_capture.ts";
 
 const REQUIRED = ["--model", "m.safetensors", "--input", "in", "--output", "out"];
 

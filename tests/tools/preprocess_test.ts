@@ -7,21 +7,7 @@ import { strict as assert } from "node:assert";
 import { prepareDataset, preparedWorkDir } from "../../pipeline/prepare_dataset.ts";
 import { writeSyntheticDataset } from "../../pipeline/synthetic_dataset.ts";
 import { preprocessMain } from "../../tools/preprocess.ts";
-
-/** Runs `fn` with console output captured. */
-async function quietly<T>(fn: () => Promise<T>): Promise<{ result: T; out: string; err: string }> {
-  const { log, error } = console;
-  let out = "";
-  let err = "";
-  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
-  console.error = (...a: unknown[]) => void (err += a.join(" ") + "\n");
-  try {
-    return { result: await fn(), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { quietlyAsync as quietly } from "./console_capture.ts";
 
 Deno.test("preprocess --help lists every option and exits 0", async () => {
   const help = await quietly(() => preprocessMain(["--help"]));

@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { trainMain } from "../../tools/train.ts";
 import { setupGpu } from "../helpers.ts";
+import { quietlyAsync } from "./console_capture.ts";
 
 /** Runs `trainMain` and returns its exit code with what it wrote to the console. */
 async function run(args: string[]): Promise<{ code: number; output: string }> {
-  const lines: string[] = [];
-  const { log, error } = console;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
-  console.error = (...parts: unknown[]) => lines.push(parts.join(" "));
-  try {
-    return { code: await trainMain(args), output: lines.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+  const { result, out, err } = await quietlyAsync(() => trainMain(args));
+  return { code: result, output: out + err };
 }
 
 Deno.test("train --help lists early stopping and tracker options", async () => {
